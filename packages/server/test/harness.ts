@@ -24,7 +24,10 @@ export const DEFAULT_TEST_APP: TestApp = { id: 'test-app', key: 'test-key', secr
 export interface StartOptions {
   /** Extra environment variables (PRESSRELAY_*). */
   env?: Record<string, string>;
-  /** A config object written to a temporary JSON file and passed as PRESSRELAY_CONFIG. */
+  /**
+   * A config object written to a temporary JSON file and passed as PRESSRELAY_CONFIG. When it has apps, the
+   * PRESSRELAY_APP_* variables are not set and the handle's `app` is the first of them.
+   */
   config?: unknown;
   /** Fixed port (for restart-on-the-same-port tests); default 0 = a free port. */
   port?: number;
@@ -48,13 +51,19 @@ export interface ServerHandle {
 }
 
 export async function startServer(options: StartOptions = {}): Promise<ServerHandle> {
+  // With a config file the apps come from it (first app = `app`); otherwise one app from the environment.
+  const configApps = appsOf(options.config);
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     PRESSRELAY_HOST: '127.0.0.1',
     PRESSRELAY_PORT: String(options.port ?? 0),
-    PRESSRELAY_APP_ID: DEFAULT_TEST_APP.id,
-    PRESSRELAY_APP_KEY: DEFAULT_TEST_APP.key,
-    PRESSRELAY_APP_SECRET: DEFAULT_TEST_APP.secret,
+    ...(configApps.length === 0
+      ? {
+          PRESSRELAY_APP_ID: DEFAULT_TEST_APP.id,
+          PRESSRELAY_APP_KEY: DEFAULT_TEST_APP.key,
+          PRESSRELAY_APP_SECRET: DEFAULT_TEST_APP.secret,
+        }
+      : {}),
     PRESSRELAY_LOG_LEVEL: process.env.PRESSRELAY_LOG_LEVEL ?? 'info',
     ...options.env,
   };
@@ -96,7 +105,7 @@ export async function startServer(options: StartOptions = {}): Promise<ServerHan
     });
   });
   // Keep collecting output after start.
-  const app: TestApp = {
+  const app: TestApp = configApps[0] ?? {
     id: env.PRESSRELAY_APP_ID ?? DEFAULT_TEST_APP.id,
     key: env.PRESSRELAY_APP_KEY ?? DEFAULT_TEST_APP.key,
     secret: env.PRESSRELAY_APP_SECRET ?? DEFAULT_TEST_APP.secret,
@@ -114,4 +123,10 @@ export async function startServer(options: StartOptions = {}): Promise<ServerHan
       return exit;
     },
   };
+}
+
+function appsOf(config: unknown): TestApp[] {
+  if (typeof config !== 'object' || config === null) return [];
+  const apps = (config as { apps?: unknown }).apps;
+  return Array.isArray(apps) ? (apps as TestApp[]) : [];
 }

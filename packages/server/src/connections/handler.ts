@@ -1,0 +1,119 @@
+/**
+ * The per-connection protocol state machine, shared by every transport: a transport calls `open` once, `receive`
+ * for each text frame, and `closed` once when the connection is gone. One connection's messages are handled
+ * strictly in order (a subscribe finishes before the next message starts); pings are answered at once.
+ */
+import { ConnectionErrors } from '../protocol/errors.js';
+import { connectionEstablished, PONG, parseClientMessage } from '../protocol/messages.js';
+import { clientEvent } from './client-events.js';
+import type { Connection } from './connection.js';
+import { refuse, sendError, sendJson, type Services } from './services.js';
+import { subscribe, unsubscribe } from './subscribe.js';
+import { signin, signout } from './users.js';
+
+/** Inbound messages a connection may have waiting; beyond this it is flooding and is closed. */
+const MAX_QUEUED_INBOUND = 100;
+
+export class ConnectionHandler {
+  constructor(private readonly services: Services) {}
+
+  /**
+   * Admits a new connection: checks the app's quota, registers it and sends `pusher:connection_established`.
+   * Returns false (after sending the refusal) when the connection may not stay.
+   */
+  async open(connection: Connection, extra?: Record<string, unknown>): Promise<boolean> {
+    const { app } = connection;
+    const admitted = await this.services.adapter.reserveConnection(
+      app.id,
+      connection.socketId,
+      app.maxConnections,
+    );
+    if (!admitted) {
+      refuse(this.services, connection, ConnectionErrors.OVER_CONNECTION_QUOTA);
+      return false;
+    }
+    connection.reserved = true;
+    this.services.hub.addConnection(connection);
+    this.services.metrics.connectionsOpened.inc({ transport: connection.transport.name });
+    sendJson(connection, connectionEstablished(connection.socketId, app.activityTimeoutSeconds, extra));
+    return true;
+  }
+
+  /** One text frame from the client. */
+  receive(connection: Connection, text: string): void {
+    if (connection.closed) return;
+    connection.lastSeen = Date.now();
+    connection.pingSentAt = 0;
+    const message = parseClientMessage(text);
+    switch (message.type) {
+      case 'ping':
+        return sendJson(connection, PONG);
+      case 'pong':
+        return;
+      case 'error':
+        return sendError(this.services, connection, message.error, message.detail);
+    }
+    this.services.metrics.messagesIn.inc({ source: connection.transport.name });
+    this.enqueue(connection, () => {
+      switch (message.type) {
+        case 'subscribe':
+          return subscribe(this.services, connection, message);
+        case 'unsubscribe':
+          return unsubscribe(this.services, connection, message.channel);
+        case 'signin':
+          return signin(this.services, connection, message.auth, message.userData);
+        case 'client-event':
+          return clientEvent(this.services, connection, message);
+      }
+    });
+  }
+
+  /** A frame the protocol cannot carry (binary): answered with an error, the connection stays. */
+  rejectBinary(connection: Connection): void {
+    connection.lastSeen = Date.now();
+    sendError(this.services, connection, ConnectionErrors.BINARY_NOT_SUPPORTED);
+  }
+
+  /** The transport is gone. Cleans up after any message still being handled. */
+  closed(connection: Connection, code: number): void {
+    if (connection.closed) return;
+    connection.closed = true;
+    this.services.metrics.connectionsClosed.inc({ code: String(code) });
+    this.services.hub.removeConnection(connection);
+    this.enqueue(connection, () => this.cleanUp(connection), true);
+  }
+
+  private async cleanUp(connection: Connection): Promise<void> {
+    const { adapter } = this.services;
+    for (const channel of [...(connection.subscriptions?.keys() ?? [])]) {
+      await unsubscribe(this.services, connection, channel);
+    }
+    await signout(this.services, connection);
+    if (connection.reserved) await adapter.releaseConnection(connection.app.id, connection.socketId);
+  }
+
+  private enqueue(connection: Connection, work: () => Promise<void> | undefined, force = false): void {
+    if (!force && connection.inboundWaiting >= MAX_QUEUED_INBOUND) {
+      refuse(this.services, connection, ConnectionErrors.OVER_CAPACITY, 'too many messages waiting');
+      return;
+    }
+    connection.inboundWaiting++;
+    const run = async () => {
+      try {
+        await work();
+      } catch (error) {
+        this.services.logger.error({ err: error, socketId: connection.socketId }, 'message handling failed');
+        if (!connection.closed)
+          sendError(this.services, connection, ConnectionErrors.INVALID_MESSAGE, 'internal error');
+      } finally {
+        connection.inboundWaiting--;
+      }
+    };
+    const previous = connection.inbound;
+    const next = previous ? previous.then(run) : run();
+    connection.inbound = next;
+    void next.then(() => {
+      if (connection.inbound === next) connection.inbound = null;
+    });
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * The WebSocket transport: `/app/{key}?protocol=7`. `ws` does the handshake and parses inbound frames; outbound
+ * frames are pre-built once per message (`Outbound.wsFrame`) and written straight to the TCP socket, several per
+ * write when they queued up in the same event-loop turn (cork/uncork → one writev).
+ */
+import { randomInt } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import { originAllowed, type AppRegistry } from '../apps/registry.js';
+import type { Hub } from '../channels/hub.js';
+import { Connection, type Transport } from '../connections/connection.js';
+import type { ConnectionHandler } from '../connections/handler.js';
+import type { Outbound } from '../connections/outbound.js';
+import { type ConnectionErrorSpec, ConnectionErrors } from '../protocol/errors.js';
+import { MAX_INBOUND_FRAME_BYTES } from '../protocol/limits.js';
+import { errorMessage } from '../protocol/messages.js';
+
+/** `ws`'s socket with a typed back-reference to its connection, so handlers need no per-connection closures. */
+class PressRelaySocket extends WebSocket {
+  connection: Connection | null = null;
+  handler: ConnectionHandler | null = null;
+}
+
+class WebSocketSink implements Transport {
+  readonly name = 'ws' as const;
+
+  constructor(
+    private readonly ws: PressRelaySocket,
+    private readonly socket: Duplex,
+  ) {}
+
+  flush(messages: Outbound | Outbound[]): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    const socket = this.socket;
+    if (!Array.isArray(messages)) {
+      socket.write(messages.wsFrame());
+      return;
+    }
+    socket.cork();
+    for (const message of messages) socket.write(message.wsFrame());
+    socket.uncork();
+  }
+
+  bufferedBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  close(code: number, reason: string): void {
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) {
+      this.ws.close(code, reason);
+    }
+  }
+}
+
+export interface WebSocketEndpointOptions {
+  apps: AppRegistry;
+  hub: Hub;
+  handler: ConnectionHandler;
+  isShuttingDown: () => boolean;
+}
+
+const SUPPORTED_PROTOCOLS = { min: 4, max: 7 };
+
+export class WebSocketEndpoint {
+  private readonly server = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    clientTracking: false,
+    maxPayload: MAX_INBOUND_FRAME_BYTES,
+    WebSocket: PressRelaySocket,
+  });
+
+  constructor(private readonly options: WebSocketEndpointOptions) {}
+
+  /** Handles an HTTP upgrade whose path (prefix stripped) is `/app/...`. */
+  upgrade(
+    request: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    path: string,
+    search: URLSearchParams,
+  ): void {
+    // Read what we need now: the request object is not kept alive with the connection.
+    const origin = request.headers.origin;
+    socket.on('error', ignoreSocketError);
+    this.server.handleUpgrade(request, socket, head, (ws) => {
+      this.accept(ws as PressRelaySocket, socket, path, search, origin);
+    });
+  }
+
+  private accept(
+    ws: PressRelaySocket,
+    socket: Duplex,
+    path: string,
+    search: URLSearchParams,
+    origin?: string,
+  ) {
+    ws.on('error', ignoreSocketError);
+    const { apps, handler, hub } = this.options;
+    if (this.options.isShuttingDown()) return refuseSocket(ws, ConnectionErrors.SERVER_SHUTTING_DOWN);
+    const match = /^\/app\/([^/]+)\/?$/.exec(path);
+    if (!match) return refuseSocket(ws, ConnectionErrors.PATH_NOT_FOUND);
+    const app = apps.findByKey(decodeURIComponent(match[1]!));
+    if (!app) return refuseSocket(ws, ConnectionErrors.APP_NOT_FOUND);
+    if (!app.enabled) return refuseSocket(ws, ConnectionErrors.APP_DISABLED);
+    if (!originAllowed(origin, app.allowedOrigins))
+      return refuseSocket(ws, ConnectionErrors.ORIGIN_NOT_ALLOWED);
+    const protocolProblem = checkProtocol(search.get('protocol'));
+    if (protocolProblem) return refuseSocket(ws, protocolProblem);
+
+    const connection = new Connection(
+      newSocketId(hub, app.id),
+      app,
+      new WebSocketSink(ws, socket),
+      Date.now(),
+    );
+    ws.connection = connection;
+    ws.handler = handler;
+    ws.on('message', onMessage);
+    ws.on('close', onClose);
+    void handler.open(connection).then((admitted) => {
+      if (!admitted) ws.connection = null;
+    });
+  }
+}
+
+function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  const { connection, handler } = this as PressRelaySocket;
+  if (!connection || !handler) return;
+  if (isBinary) return handler.rejectBinary(connection);
+  handler.receive(connection, data.toString());
+}
+
+function onClose(this: WebSocket, code: number): void {
+  const socket = this as PressRelaySocket;
+  const { connection, handler } = socket;
+  socket.connection = null;
+  socket.handler = null;
+  if (connection && handler) handler.closed(connection, code);
+}
+
+function ignoreSocketError(): void {
+  // Resets and protocol errors end in 'close'; the connection is cleaned up there.
+}
+
+function refuseSocket(ws: WebSocket, error: ConnectionErrorSpec): void {
+  ws.send(errorMessage(error));
+  ws.close(error.code ?? 4000, error.message);
+}
+
+export function checkProtocol(value: string | null): ConnectionErrorSpec | null {
+  if (value === null || value === '') return ConnectionErrors.NO_PROTOCOL;
+  if (!/^\d+$/.test(value)) return ConnectionErrors.INVALID_VERSION;
+  const version = Number(value);
+  if (version < SUPPORTED_PROTOCOLS.min || version > SUPPORTED_PROTOCOLS.max) {
+    return ConnectionErrors.UNSUPPORTED_PROTOCOL;
+  }
+  return null;
+}
+
+/** Two random integers, as Pusher's socket ids; unique on this node (checked), practically unique cluster-wide. */
+export function newSocketId(hub: Hub, appId: string): string {
+  for (;;) {
+    const id = `${randomInt(1, 2 ** 31 - 1)}.${randomInt(1, 2 ** 31 - 1)}`;
+    if (!hub.connection(appId, id)) return id;
+  }
+}
