@@ -22,6 +22,10 @@ export function sweepConnections(services: Services, hub: Hub, now: number): voi
       refuse(services, connection, ConnectionErrors.NOT_AUTHORIZED_IN_TIME);
       continue;
     }
+    if (connection.transport.tick) {
+      connection.transport.tick(now);
+      continue;
+    }
     if (connection.pingSentAt !== 0) {
       if (now - connection.pingSentAt > app.pongTimeoutSeconds * 1000) {
         refuse(services, connection, ConnectionErrors.PONG_TIMEOUT);

@@ -21,6 +21,7 @@ import { parsePosition } from '../protocol/positions.js';
 import { channelAuthString, verifyToken } from '../protocol/signature.js';
 import type { Connection, Subscription } from './connection.js';
 import { historyLimits } from '../apps/limits.js';
+import { Outbound } from './outbound.js';
 import { sendJson, type Services } from './services.js';
 
 export interface SubscribeRequest {
@@ -94,7 +95,17 @@ export async function subscribe(services: Services, connection: Connection, requ
   const missed = read.ok && since ? read.entries : [];
   if (recovery.recovered) recovery.missed = missed.length;
 
-  sendJson(connection, subscriptionSucceeded(channel, recovery, presence));
+  // The position the client stands at once it has this message: where it resumes from if it drops right after.
+  const clientPosition = recovery.recovered && since ? since : read.position;
+  connection.send(
+    new Outbound(
+      subscriptionSucceeded(channel, recovery, presence),
+      clientPosition,
+      channel,
+      undefined,
+      'pusher_internal:subscription_succeeded',
+    ),
+  );
   let lastSerial = read.position.serial;
   for (const entry of missed) sendJson(connection, entry.json);
   for (const message of services.hub.completeSubscribe(connection, local)) {

@@ -4,6 +4,7 @@
  */
 import { channelNameProblem, channelType } from './channels.js';
 import { HttpError } from './errors.js';
+import { eventNameProblem } from './events.js';
 import { type Limits, SOCKET_ID_PATTERN } from './limits.js';
 
 export interface PublishEvent {
