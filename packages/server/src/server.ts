@@ -52,7 +52,7 @@ export class PressRelayServer {
 
   constructor(
     readonly config: ServerConfig,
-    private readonly logger: Logger,
+    logger: Logger,
   ) {
     this.apps = new AppRegistry(config.apps);
     this.adapter = createAdapter(config, logger, (appId) => this.apps.findById(appId));

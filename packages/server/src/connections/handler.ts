@@ -7,7 +7,7 @@ import { ConnectionErrors } from '../protocol/errors.js';
 import { connectionEstablished, PONG, parseClientMessage } from '../protocol/messages.js';
 import { clientEvent } from './client-events.js';
 import type { Connection } from './connection.js';
-import { refuse, sendError, sendJson, type Services } from './services.js';
+import { refuse, type Services, sendError, sendJson } from './services.js';
 import { subscribe, unsubscribe } from './subscribe.js';
 import { signin, signout } from './users.js';
 

@@ -6,7 +6,7 @@
 import type { Hub } from '../channels/hub.js';
 import { ConnectionErrors } from '../protocol/errors.js';
 import { PING } from '../protocol/messages.js';
-import { refuse, sendJson, type Services } from './services.js';
+import { refuse, type Services, sendJson } from './services.js';
 
 export const SWEEP_INTERVAL_MS = 1_000;
 

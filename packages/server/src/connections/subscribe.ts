@@ -3,6 +3,8 @@
  * occupancy. Steps that touch the adapter are awaited in order; live messages published meanwhile are buffered
  * by the hub and merged after the history by serial, so the subscriber sees no gap and no duplicate.
  */
+
+import { historyLimits } from '../apps/limits.js';
 import type { AppConfig } from '../apps/schema.js';
 import type { PresenceMember } from '../cluster/adapter.js';
 import { channelNameProblem, serverToUserId } from '../protocol/channels.js';
@@ -20,9 +22,8 @@ import {
 import { parsePosition } from '../protocol/positions.js';
 import { channelAuthString, verifyToken } from '../protocol/signature.js';
 import type { Connection, Subscription } from './connection.js';
-import { historyLimits } from '../apps/limits.js';
 import { Outbound } from './outbound.js';
-import { sendJson, type Services } from './services.js';
+import { type Services, sendJson } from './services.js';
 
 export interface SubscribeRequest {
   channel: string;

@@ -4,10 +4,10 @@
  * poll with the same `ack` gets them again. Upstream goes through `POST /app/{key}/send`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendJson } from '../api/http.js';
 import { Connection, type Transport } from '../connections/connection.js';
 import type { Outbound } from '../connections/outbound.js';
 import { newSessionToken, newSocketId } from '../connections/socket-id.js';
-import { sendJson } from '../api/http.js';
 import { HttpError } from '../protocol/errors.js';
 import {
   admit,

@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
-import { originAllowed, type AppRegistry } from '../apps/registry.js';
+import { type AppRegistry, originAllowed } from '../apps/registry.js';
 import type { Hub } from '../channels/hub.js';
 import { Connection, type Transport } from '../connections/connection.js';
 import type { ConnectionHandler } from '../connections/handler.js';
