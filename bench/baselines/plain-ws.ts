@@ -3,8 +3,9 @@
  * generator counts its connections) and keeps nothing per connection. With `--keep-request` it also
  * holds on to each upgrade request, as a server that stores `req` on the connection would.
  */
-import { createServer } from 'node:http';
+
 import type { IncomingMessage } from 'node:http';
+import { createServer } from 'node:http';
 import { WebSocketServer } from 'ws';
 import { answerMemoryRequests, reportListening } from './shared/lifecycle.js';
 import { connectionEstablished } from './shared/pusher-lite.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Histogram, bucketOf, upperEdge } from './histogram.js';
+import { bucketOf, Histogram, upperEdge } from './histogram.js';
 
 test('a value lies at or below the upper edge of its bucket, within 1%', () => {
   for (const v of [0.0015, 0.05, 1, 3.3, 250, 9999]) {

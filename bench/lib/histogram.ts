@@ -24,7 +24,7 @@ export class Histogram {
   max = 0;
 
   record(ms: number): void {
-    const value = ms > 0 ? ms : 0;
+    const value = Math.max(ms, 0);
     this.counts[bucketOf(value)]! += 1;
     this.count += 1;
     this.sum += value;

@@ -15,6 +15,11 @@ export function track(child: ChildProcess): ChildProcess {
   return child;
 }
 
+/** Pids of the bench's live child processes. */
+export function trackedPids(): number[] {
+  return [...live].flatMap((child) => (child.pid === undefined ? [] : [child.pid]));
+}
+
 export function killAll(): void {
   for (const child of live) child.kill('SIGKILL');
   live.clear();
@@ -33,7 +38,11 @@ function install(): void {
 }
 
 /** Forks a TypeScript module (run through tsx) with an IPC channel. */
-export function forkTs(moduleUrl: URL, args: string[] = [], stdout: 'inherit' | 'pipe' = 'inherit'): ChildProcess {
+export function forkTs(
+  moduleUrl: URL,
+  args: string[] = [],
+  stdout: 'inherit' | 'pipe' = 'inherit',
+): ChildProcess {
   const child = fork(fileURLToPath(moduleUrl), args, {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', stdout, 'inherit', 'ipc'],

@@ -3,7 +3,7 @@
  * outside, the same way for the baselines and for PressRelay.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 let ticksPerSecond: number | undefined;
 
@@ -56,4 +56,12 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Busy and stolen CPU seconds of the whole machine so far (all cores), from /proc/stat. */
+export function machineCpuSeconds(): { busy: number; steal: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+  const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+  const tick = clockTicks();
+  return { busy: (user! + nice! + system! + irq! + softirq!) / tick, steal: steal! / tick };
 }

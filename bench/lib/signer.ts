@@ -39,7 +39,9 @@ export function signedPath(
     auth_version: '1.0',
   };
   if (body.length > 0) params.body_md5 = bodyMd5(body);
-  const signature = createHmac('sha256', app.secret).update(stringToSign(method, path, params)).digest('hex');
+  const signature = createHmac('sha256', app.secret)
+    .update(stringToSign(method, path, params))
+    .digest('hex');
   const query = Object.entries(params)
     .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
     .join('&');

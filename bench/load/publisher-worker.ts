@@ -11,8 +11,8 @@ import { exitWithParent, reply } from '../lib/ipc.js';
 import { makeData } from '../lib/payload.js';
 import { signedPath } from '../lib/signer.js';
 import {
-  channelName,
   type CreditMessage,
+  channelName,
   type PublishCommand,
   type PublisherInit,
   type PublishReport,
@@ -64,7 +64,8 @@ function run(command: PublishCommand): void {
   const sendOne = () => {
     const k = sent++;
     const channels: string[] = [];
-    for (let j = 0; j < command.perEvent; j++) channels.push(channelName(command.channels, k * command.perEvent + j));
+    for (let j = 0; j < command.perEvent; j++)
+      channels.push(channelName(command.channels, k * command.perEvent + j));
     const at = monoMs();
     const body = JSON.stringify({ name: 'bench', channels, data: makeData(at, k, command.payloadBytes) });
     inFlight += 1;

@@ -15,7 +15,13 @@ export class Publisher {
 
   static async start(target: TargetHandle, concurrency: number, localAddress: string): Promise<Publisher> {
     const child = forkTs(new URL('./publisher-worker.ts', import.meta.url));
-    const init: PublisherInit = { type: 'init', httpUrl: target.httpUrl, app: target.app, concurrency, localAddress };
+    const init: PublisherInit = {
+      type: 'init',
+      httpUrl: target.httpUrl,
+      app: target.app,
+      concurrency,
+      localAddress,
+    };
     await request(child, init, 'ready', 15000);
     return new Publisher(child);
   }

@@ -53,7 +53,8 @@ function connectAll(command: ConnectCommand): void {
 
   const settle = () => {
     inFlight -= 1;
-    if (opened + failed >= command.count && (!command.subscribe || subscribed + failed >= command.count)) finish();
+    if (opened + failed >= command.count && (!command.subscribe || subscribed + failed >= command.count))
+      finish();
     else launch();
   };
 

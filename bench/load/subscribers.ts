@@ -6,8 +6,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { Histogram } from '../lib/histogram.js';
 import { request, send } from '../lib/ipc.js';
-import { cpuSeconds } from '../lib/procfs.js';
 import { forkTs, stopChild } from '../lib/processes.js';
+import { cpuSeconds } from '../lib/procfs.js';
 import type {
   ChannelSpread,
   ConnectCommand,
@@ -65,21 +65,23 @@ export class SubscriberPool {
     readonly connected: PoolConnected,
   ) {
     this.progress = children.map(() => 0);
-    children.forEach((child, i) =>
+    children.forEach((child, i) => {
       child.on('message', (message: ProgressReport) => {
         if (message.type === 'progress') {
           this.progress[i] = message.received;
           this.onProgress?.(this.received());
         }
-      }),
-    );
+      });
+    });
   }
 
   /** Called with the total received so far whenever a worker reports progress. */
   onProgress: ((received: number) => void) | undefined;
 
   static async start(options: PoolOptions): Promise<SubscriberPool> {
-    const children = Array.from({ length: options.workers }, () => forkTs(WORKER[options.transport], [options.transport]));
+    const children = Array.from({ length: options.workers }, () =>
+      forkTs(WORKER[options.transport], [options.transport]),
+    );
     const base = Math.floor(options.count / options.workers);
     const timeoutMs = options.timeoutMs ?? 60000;
     let offset = 0;

@@ -4,11 +4,12 @@
  * count, latency and the server's CPU time from /proc. Shared by the fan-out, many-channel, SSE and
  * long-poll scenarios.
  */
-import { sleep, monoMs } from '../lib/clock.js';
+import { monoMs, sleep } from '../lib/clock.js';
+import { type LoadSample, startLoadMeter } from '../lib/load-meter.js';
 import { cpuSeconds } from '../lib/procfs.js';
+import type { ChannelSpread } from '../load/protocol.js';
 import type { Publisher, PublishResult } from '../load/publisher.js';
 import type { PoolReport, SubscriberPool } from '../load/subscribers.js';
-import type { ChannelSpread } from '../load/protocol.js';
 
 export interface PhaseSpec {
   mode: 'saturate' | 'rate';
@@ -34,6 +35,7 @@ export interface PhaseResult {
   serverCpuSeconds: number;
   clientCpuSeconds: number;
   wallSeconds: number;
+  load: LoadSample;
 }
 
 export async function runPhase(
@@ -46,10 +48,15 @@ export async function runPhase(
   const cpuBefore = cpuSeconds(serverPid);
   const clientBefore = pool.cpuSeconds();
   const wallBefore = monoMs();
+  const meter = startLoadMeter(serverPid);
   const window =
-    spec.mode === 'saturate' ? Math.max(2, Math.ceil((spec.windowMessages ?? 100000) / spec.messagesPerEvent)) : undefined;
+    spec.mode === 'saturate'
+      ? Math.max(2, Math.ceil((spec.windowMessages ?? 100000) / spec.messagesPerEvent))
+      : undefined;
   pool.onProgress =
-    spec.mode === 'saturate' ? (received) => publisher.credit(Math.floor(received / spec.messagesPerEvent)) : undefined;
+    spec.mode === 'saturate'
+      ? (received) => publisher.credit(Math.floor(received / spec.messagesPerEvent))
+      : undefined;
   const publish = await publisher.publish({
     mode: spec.mode,
     rate: spec.rate,
@@ -68,6 +75,7 @@ export async function runPhase(
   const report = await pool.report();
   const serverCpuSeconds = cpuSeconds(serverPid) - cpuBefore;
   const clientCpuSeconds = pool.cpuSeconds() - clientBefore;
+  const load = meter();
   const span = report.lastAt !== null ? (report.lastAt - publish.startedAt) / 1000 : 0;
   return {
     publish,
@@ -77,5 +85,6 @@ export async function runPhase(
     serverCpuSeconds,
     clientCpuSeconds,
     wallSeconds: (monoMs() - wallBefore) / 1000,
+    load,
   };
 }

@@ -21,12 +21,21 @@ export interface ScenarioContext {
   log(message: string): void;
 }
 
-export interface Scenario {
+/**
+ * One benchmark case (e.g. "fan-out N=10000"). The runner runs a case for every target back to back,
+ * in rotating order and for several rounds, so drift in a shared machine's load hits all targets
+ * alike; each run starts a fresh server.
+ */
+export interface BenchCase {
+  scenario: string;
   name: string;
-  /** Which targets it applies to: the delivery comparison needs the WS baselines, memory also plain ws. */
+  /** Which targets it applies to: delivery cases need the WS baselines, memory also plain ws. */
   appliesTo(target: Target): boolean;
   run(target: Target, ctx: ScenarioContext): Promise<Measurement[]>;
 }
+
+/** Names of the servers that only exist for the memory comparison. */
+export const MEMORY_ONLY = new Set(['plain-ws', 'plain-ws+req']);
 
 /** Builds the measurements of one case for one target. */
 export function recorder(scenario: string, target: string, caseName: string) {

@@ -10,7 +10,12 @@ import type { Target, TargetHandle } from './types.js';
 
 const APP = { id: 'bench-app', key: 'bench-key', secret: 'bench-secret' };
 
-export function baselineTarget(name: string, file: string, serverCpus: string | null, args: string[] = []): Target {
+export function baselineTarget(
+  name: string,
+  file: string,
+  serverCpus: string | null,
+  args: string[] = [],
+): Target {
   return {
     name,
     unavailable: () => null,

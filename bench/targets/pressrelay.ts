@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { CLI_PATH, startServer } from '../../packages/server/test/harness.js';
-import { pin } from '../lib/processes.js';
+import { pin, track } from '../lib/processes.js';
 import type { Target, TargetHandle } from './types.js';
 
 /** Reads one sample of a Prometheus text exposition. */
@@ -16,9 +16,11 @@ export function metricValue(text: string, name: string): number | null {
 export function pressRelayTarget(serverCpus: string | null, env: Record<string, string> = {}): Target {
   return {
     name: 'pressrelay',
-    unavailable: () => (existsSync(CLI_PATH) ? null : `not built: ${CLI_PATH} is missing (server not on this branch yet?)`),
+    unavailable: () =>
+      existsSync(CLI_PATH) ? null : `not built: ${CLI_PATH} is missing (server not on this branch yet?)`,
     async start(): Promise<TargetHandle> {
       const server = await startServer({ env, startTimeoutMs: 20000 });
+      track(server.process); // killed with the runner, like every other bench process
       const pid = server.process.pid;
       if (pid === undefined) throw new Error('pressrelay: no pid');
       if (serverCpus) pin(pid, serverCpus);
@@ -30,7 +32,7 @@ export function pressRelayTarget(serverCpus: string | null, env: Record<string, 
         app: server.app,
         async heapUsedBytes() {
           const res = await fetch(`${server.url}/metrics`).catch(() => null);
-          if (!res || !res.ok) return null;
+          if (!res?.ok) return null;
           return metricValue(await res.text(), 'nodejs_heap_size_used_bytes');
         },
         async stop() {

@@ -24,7 +24,7 @@ export function parseEventBody(body: string): PublishedEvent | null {
   const { name, data, channels, channel } = parsed as Record<string, unknown>;
   if (typeof name !== 'string' || typeof data !== 'string') return null;
   const list = Array.isArray(channels) ? channels : typeof channel === 'string' ? [channel] : null;
-  if (!list || !list.every((c): c is string => typeof c === 'string')) return null;
+  if (!list?.every((c): c is string => typeof c === 'string')) return null;
   return { name, data, channels: list };
 }
 

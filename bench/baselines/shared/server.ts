@@ -6,9 +6,9 @@
  */
 import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { reportListening, answerMemoryRequests } from './lifecycle.js';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { eventsHandler, type PublishedEvent } from './http-api.js';
+import { answerMemoryRequests, reportListening } from './lifecycle.js';
 import {
   connectionEstablished,
   isAppPath,
@@ -52,7 +52,10 @@ export function runBaseline(deliver: Deliver): void {
         if (command.event === 'pusher:ping') ws.send(PONG);
         else if (command.event === 'pusher:subscribe' && command.channel) {
           let set = channels.get(command.channel);
-          if (!set) channels.set(command.channel, (set = new Set()));
+          if (!set) {
+            set = new Set();
+            channels.set(command.channel, set);
+          }
           set.add(subscriber);
           joined.add(command.channel);
           ws.send(subscriptionSucceeded(command.channel));
