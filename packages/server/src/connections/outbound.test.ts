@@ -1,7 +1,21 @@
 import assert from 'node:assert/strict';
+import type { EventEmitter } from 'node:events';
 import { describe, it } from 'node:test';
-import { Receiver, Sender } from 'ws';
+import * as ws from 'ws';
 import { encodeTextFrame, Outbound } from './outbound.js';
+
+// ws exports its Sender and Receiver at run time; @types/ws does not declare them.
+interface FrameOptions {
+  fin: boolean;
+  opcode: number;
+  mask: boolean;
+  readOnly: boolean;
+  rsv1: boolean;
+}
+const { Sender, Receiver } = ws as unknown as {
+  Sender: { frame(data: Buffer, options: FrameOptions): Buffer[] };
+  Receiver: new (options: { isServer: boolean }) => EventEmitter & { write(chunk: Buffer): void };
+};
 
 /** Decodes one server-to-client frame with ws's own parser, as a client would. */
 function decode(frame: Buffer): Promise<string> {
