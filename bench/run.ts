@@ -11,6 +11,7 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from './lib/args.js';
+import { waitForQuiet } from './lib/load-meter.js';
 import { machineInfo } from './lib/machine.js';
 import { killAll, pin } from './lib/processes.js';
 import { aggregate } from './report/aggregate.js';
@@ -70,7 +71,10 @@ async function main(): Promise<void> {
       const order = applicable.map((_, i) => applicable[(i + round) % applicable.length]!);
       for (const target of order) {
         const what = `${benchCase.scenario} ${benchCase.name} · ${target.name} · round ${round + 1}`;
-        console.log(`\n${what}`);
+        const load = await waitForQuiet(args.quick ? 2000 : 15000);
+        console.log(
+          `\n${what}${load > 0.25 ? ` (machine busy: ${load.toFixed(2)} cores used by others)` : ''}`,
+        );
         try {
           measurements.push(...(await withTimeout(benchCase.run(target, ctx), CASE_TIMEOUT_MS, what)));
         } catch (err) {

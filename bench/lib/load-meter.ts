@@ -41,3 +41,19 @@ export function startLoadMeter(serverPid: number): () => LoadSample {
     };
   };
 }
+
+/**
+ * Waits (at most `maxMs`) until the machine has been nearly idle for one second, so a run does not
+ * start in the middle of someone else's build. Returns the load seen last, in cores.
+ */
+export async function waitForQuiet(maxMs: number, thresholdCores = 0.25): Promise<number> {
+  const until = performance.now() + maxMs;
+  let load = 0;
+  do {
+    const before = machineCpuSeconds().busy;
+    await new Promise((done) => setTimeout(done, 1000));
+    load = machineCpuSeconds().busy - before;
+    if (load <= thresholdCores) return load;
+  } while (performance.now() < until);
+  return load;
+}

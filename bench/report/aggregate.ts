@@ -9,7 +9,7 @@ export interface Row {
   case: string;
   metric: string;
   unit: string;
-  better: 'higher' | 'lower';
+  better: 'higher' | 'lower' | 'info';
   /** Median over rounds per target; null where the target could not measure it. */
   values: Record<string, number | null>;
   /** Every round's value per target, for the JSON. */
@@ -55,6 +55,7 @@ export function aggregate(measurements: Measurement[]): Row[] {
 
 /** PressRelay's value divided by the baseline's, or null when either is missing or zero. */
 export function ratio(row: Row, baseline: string, subject = 'pressrelay'): number | null {
+  if (row.better === 'info') return null;
   const a = row.values[subject];
   const b = row.values[baseline];
   if (a === null || a === undefined || b === null || b === undefined || b === 0) return null;

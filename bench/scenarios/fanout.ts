@@ -15,7 +15,7 @@ export const WINDOW_MESSAGES = 100_000;
 type Add = (
   metric: string,
   unit: string,
-  better: 'higher' | 'lower',
+  better: 'higher' | 'lower' | 'info',
   value: number | null,
   note?: string,
 ) => void;
@@ -41,7 +41,7 @@ export function phaseMeasurements(add: Add, result: PhaseResult): void {
     lost,
     lost > 0 ? `${lost} of ${result.expected} not received` : undefined,
   );
-  add('other load', 'cores', 'lower', result.load.foreignCores);
+  add('other load', 'cores', 'info', result.load.foreignCores);
 }
 
 export function describePhase(result: PhaseResult): string {

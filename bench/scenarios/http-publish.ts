@@ -46,7 +46,7 @@ function httpCase(seconds: number): BenchCase {
           .map(([k, v]) => `${k}×${v}`)
           .join(', ');
         m.add('failed', 'req', 'lower', result.failed, failures || undefined);
-        m.add('other load', 'cores', 'lower', load.foreignCores);
+        m.add('other load', 'cores', 'info', load.foreignCores);
         ctx.log(
           `    ${(result.ok / elapsed).toFixed(0)} req/s, server ${((cpu / elapsed) * 100).toFixed(0)}% CPU${failures ? `, failures ${failures}` : ''}`,
         );

@@ -3,6 +3,7 @@ import { connectionsCases } from './connections.js';
 import { fanoutCases } from './fanout.js';
 import { httpPublishCases } from './http-publish.js';
 import { manyChannelsCases } from './many-channels.js';
+import { longPollCases, sseCases } from './streams.js';
 import type { BenchCase } from './types.js';
 
 export const SCENARIOS: Record<string, (quick: boolean) => BenchCase[]> = {
@@ -10,4 +11,6 @@ export const SCENARIOS: Record<string, (quick: boolean) => BenchCase[]> = {
   'many-channels': manyChannelsCases,
   http: httpPublishCases,
   connections: connectionsCases,
+  sse: sseCases,
+  'long-poll': longPollCases,
 };

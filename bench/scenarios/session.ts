@@ -4,7 +4,7 @@
  */
 import { addressesFor, freshAddresses } from '../lib/addresses.js';
 import { cpuSeconds } from '../lib/procfs.js';
-import type { ChannelSpread } from '../load/protocol.js';
+import type { ChannelSpread, Transport } from '../load/protocol.js';
 import { Publisher } from '../load/publisher.js';
 import { SubscriberPool } from '../load/subscribers.js';
 import type { Target, TargetHandle } from '../targets/types.js';
@@ -24,7 +24,13 @@ export interface Session {
 export async function withSubscribers<T>(
   target: Target,
   ctx: ScenarioContext,
-  options: { count: number; workers: number; channels: ChannelSpread; concurrency?: number },
+  options: {
+    count: number;
+    workers: number;
+    channels: ChannelSpread;
+    concurrency?: number;
+    transport?: Transport;
+  },
   body: (session: Session) => Promise<T>,
 ): Promise<T> {
   const handle = await target.start();
@@ -33,8 +39,8 @@ export async function withSubscribers<T>(
   try {
     const cpu0 = cpuSeconds(handle.pid);
     pool = await SubscriberPool.start({
-      transport: 'ws',
-      baseUrl: handle.wsUrl,
+      transport: options.transport ?? 'ws',
+      baseUrl: (options.transport ?? 'ws') === 'ws' ? handle.wsUrl : handle.httpUrl,
       appKey: handle.app.key,
       count: options.count,
       workers: options.workers,

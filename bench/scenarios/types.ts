@@ -7,7 +7,8 @@ export interface Measurement {
   case: string;
   metric: string;
   unit: string;
-  better: 'higher' | 'lower';
+  /** 'info' rows (e.g. the machine's other load) get no ratio. */
+  better: 'higher' | 'lower' | 'info';
   target: string;
   /** null when the target does not support the feature; `note` then says why. */
   value: number | null;
@@ -43,7 +44,7 @@ export function recorder(scenario: string, target: string, caseName: string) {
   const add = (
     metric: string,
     unit: string,
-    better: 'higher' | 'lower',
+    better: 'higher' | 'lower' | 'info',
     value: number | null,
     note?: string,
   ): void => {
