@@ -71,7 +71,7 @@ async function main(): Promise<void> {
       const order = applicable.map((_, i) => applicable[(i + round) % applicable.length]!);
       for (const target of order) {
         const what = `${benchCase.scenario} ${benchCase.name} · ${target.name} · round ${round + 1}`;
-        const load = await waitForQuiet(args.quick ? 2000 : 15000);
+        const load = await waitForQuiet(args.quick ? 1000 : 5000);
         console.log(
           `\n${what}${load > 0.25 ? ` (machine busy: ${load.toFixed(2)} cores used by others)` : ''}`,
         );

@@ -85,7 +85,7 @@ const ABSOLUTE_CHECKS: AbsoluteCheck[] = [
   {
     id: 'recovery-live-gap',
     description: 'Recovery burst blocks live delivery ≤ 100 ms',
-    row: ['recovery', '1000 × 100 missed', 'live max gap'],
+    row: ['recovery', '1000 × 100 missed', 'live blocked'],
     max: 100,
   },
 ];

@@ -3,6 +3,7 @@ import { connectionsCases } from './connections.js';
 import { fanoutCases } from './fanout.js';
 import { httpPublishCases } from './http-publish.js';
 import { manyChannelsCases } from './many-channels.js';
+import { recoveryCases } from './recovery.js';
 import { longPollCases, sseCases } from './streams.js';
 import type { BenchCase } from './types.js';
 
@@ -13,4 +14,5 @@ export const SCENARIOS: Record<string, (quick: boolean) => BenchCase[]> = {
   connections: connectionsCases,
   sse: sseCases,
   'long-poll': longPollCases,
+  recovery: recoveryCases,
 };
