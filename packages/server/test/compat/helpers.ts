@@ -100,6 +100,26 @@ export function sdkFor(server: ServerHandle, app: TestApp = server.app): Pusher 
 
 // ---- pusher-js --------------------------------------------------------------------------------------------
 
+/*
+ * Test-process hygiene, not a behaviour change: when a server closes a connection with a "refused" code
+ * (4001–4099), pusher-js closes its transport again from inside the close handler, and the bundled
+ * faye-websocket then arms a 30 s close timer on the already-closed socket that nothing ever clears. In a browser
+ * that is harmless; here it would keep each test process alive for 30 s. Closing a closed socket does nothing.
+ */
+{
+  const runtime = (PusherJs as unknown as { Runtime: { getWebSocketAPI(): { prototype: Record<string, unknown> } } })
+    .Runtime;
+  const prototype = runtime.getWebSocketAPI().prototype as {
+    readyState?: number;
+    close: (this: { readyState?: number }, ...args: unknown[]) => unknown;
+  };
+  const close = prototype.close;
+  prototype.close = function closeOnce(this: { readyState?: number }, ...args: unknown[]) {
+    if (this.readyState === 3) return undefined;
+    return close.apply(this, args);
+  };
+}
+
 export interface ClientOptions {
   app?: TestApp;
   /** Presence data the auth handler signs for presence channels. */
