@@ -64,6 +64,36 @@ async function main(): Promise<void> {
 
   const measurements: Measurement[] = [];
   const errors: string[] = [];
+  const file =
+    args.out ??
+    join(
+      dirname(fileURLToPath(import.meta.url)),
+      'results',
+      `${started.toISOString().replace(/[:.]/g, '-')}.json`,
+    );
+  const targetNames = targets.map((t) => t.name);
+  // Written after every case, so an interrupted run still leaves what it measured.
+  const save = (complete: boolean) => {
+    const rows = aggregate(measurements);
+    mkdirSync(dirname(file), { recursive: true });
+    const json = {
+      startedAt: started.toISOString(),
+      finishedAt: complete ? new Date().toISOString() : null,
+      command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+      quick: args.quick,
+      rounds: args.rounds,
+      pinning: pinned ? { server: '0', load: `1-${cores - 1}` } : null,
+      machine: machineInfo(),
+      targets: targetNames,
+      unavailable,
+      rows,
+      checks: evaluate(rows),
+      errors,
+      measurements,
+    };
+    writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
+    return rows;
+  };
   for (const benchCase of cases) {
     const applicable = targets.filter((t) => benchCase.appliesTo(t));
     for (let round = 0; round < args.rounds; round++) {
@@ -84,42 +114,17 @@ async function main(): Promise<void> {
         }
       }
     }
+    save(false);
   }
 
-  const rows = aggregate(measurements);
+  const rows = save(true);
   const checks = evaluate(rows);
-  const targetNames = [...targets.map((t) => t.name)];
   console.log(`\n${textTable(rows, targetNames)}\n`);
   const notes = notesText(rows);
   if (notes) console.log(`Notes:\n${notes}\n`);
   console.log(`Targets (PressRelay):\n${checksText(checks)}`);
   if (Object.keys(unavailable).length) console.log(`\nNot run: ${JSON.stringify(unavailable)}`);
   if (errors.length) console.log(`\nErrors:\n${errors.join('\n')}`);
-
-  const file =
-    args.out ??
-    join(
-      dirname(fileURLToPath(import.meta.url)),
-      'results',
-      `${started.toISOString().replace(/[:.]/g, '-')}.json`,
-    );
-  mkdirSync(dirname(file), { recursive: true });
-  const json = {
-    startedAt: started.toISOString(),
-    finishedAt: new Date().toISOString(),
-    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
-    quick: args.quick,
-    rounds: args.rounds,
-    pinning: pinned ? { server: '0', load: `1-${cores - 1}` } : null,
-    machine: machineInfo(),
-    targets: targetNames,
-    unavailable,
-    rows,
-    checks,
-    errors,
-    measurements,
-  };
-  writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
   console.log(`\nresults: ${file}`);
 }
 

@@ -19,6 +19,8 @@ interface RatioCheck {
   /** PressRelay / baseline must be at least (min) or at most (max) this. */
   min?: number;
   max?: number;
+  /** Compare baseline / PressRelay instead (for costs: CPU per message → messages per CPU second). */
+  invert?: boolean;
 }
 
 interface AbsoluteCheck {
@@ -42,6 +44,22 @@ const RATIO_CHECKS: RatioCheck[] = [1000, 10000].flatMap((n) => [
     row: ['fan-out', `N=${n}, saturation`, 'delivered'] as [string, string, string],
     baseline: 'naive',
     min: 5,
+  },
+  {
+    id: `fanout-${n}-cpu-vs-coalescing`,
+    description: `Fan-out N=${n} saturation, messages per server CPU second ≥ 0.9× coalescing (contention-proof)`,
+    row: ['fan-out', `N=${n}, saturation`, 'server CPU / msg'] as [string, string, string],
+    baseline: 'coalescing',
+    min: 0.9,
+    invert: true,
+  },
+  {
+    id: `fanout-${n}-cpu-vs-naive`,
+    description: `Fan-out N=${n} saturation, messages per server CPU second ≥ 5× naive (contention-proof)`,
+    row: ['fan-out', `N=${n}, saturation`, 'server CPU / msg'] as [string, string, string],
+    baseline: 'naive',
+    min: 5,
+    invert: true,
   },
   {
     id: `fanout-${n}-p99-saturation`,
@@ -96,7 +114,8 @@ export function evaluate(rows: Row[]): CheckResult[] {
   const results: CheckResult[] = [];
   for (const check of RATIO_CHECKS) {
     const row = findRow(rows, ...check.row);
-    const r = row ? ratio(row, check.baseline) : null;
+    const direct = row ? ratio(row, check.baseline) : null;
+    const r = check.invert ? (direct ? 1 / direct : null) : direct;
     if (r === null) {
       results.push({ id: check.id, description: check.description, status: 'n/a', detail: 'not measured' });
       continue;
