@@ -107,8 +107,9 @@ export function sdkFor(server: ServerHandle, app: TestApp = server.app): Pusher 
  * that is harmless; here it would keep each test process alive for 30 s. Closing a closed socket does nothing.
  */
 {
-  const runtime = (PusherJs as unknown as { Runtime: { getWebSocketAPI(): { prototype: Record<string, unknown> } } })
-    .Runtime;
+  const runtime = (
+    PusherJs as unknown as { Runtime: { getWebSocketAPI(): { prototype: Record<string, unknown> } } }
+  ).Runtime;
   const prototype = runtime.getWebSocketAPI().prototype as {
     readyState?: number;
     close: (this: { readyState?: number }, ...args: unknown[]) => unknown;
