@@ -469,7 +469,7 @@ export class WebhookReceiver {
           response.writeHead(self.status, { 'Content-Type': 'text/plain' });
           response.end('ok');
         };
-        if (self.delayMs > 0) setTimeout(answer, self.delayMs);
+        if (self.delayMs > 0) setTimeout(answer, self.delayMs).unref();
         else answer();
       });
     });
