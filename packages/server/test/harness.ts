@@ -83,10 +83,11 @@ export async function startServer(options: StartOptions = {}): Promise<ServerHan
     }),
   );
   const port = await new Promise<number>((done, fail) => {
-    const timer = setTimeout(
-      () => fail(new Error(`server did not start within ${options.startTimeoutMs ?? 15000} ms:\n${output}`)),
-      options.startTimeoutMs ?? 15000,
-    );
+    const timer = setTimeout(() => {
+      // Do not leave the process behind: nobody holds a handle to stop it.
+      child.kill('SIGKILL');
+      fail(new Error(`server did not start within ${options.startTimeoutMs ?? 15000} ms:\n${output}`));
+    }, options.startTimeoutMs ?? 15000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /"msg":"listening"[^\n]*?"port":(\d+)|"port":(\d+)[^\n]*?"msg":"listening"/.exec(output);

@@ -54,6 +54,8 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase {
 		parent::setUp();
 		Plugin::instance()->triggers()->unregister();
 		Plugin::instance()->triggers()->emitter()->reset();
+		Plugin::instance()->runner()->unregister();
+		Plugin::instance()->runner()->register();
 		$this->backup_hooks();
 		$wpdb->query( 'SET autocommit = 0' );
 		$wpdb->query( 'START TRANSACTION' );

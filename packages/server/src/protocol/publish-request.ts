@@ -45,10 +45,17 @@ export function parseInfo(value: unknown, allowed: readonly string[]): InfoAttri
 export function parsePublishEvent(body: unknown, limits: Limits, where = ''): PublishEvent {
   if (!isObject(body)) throw badRequest('INVALID_BODY', `${where}body must be a JSON object`);
   const { name, data } = body;
-  const nameProblem = eventNameProblem(name, limits.maxEventNameLength);
-  if (nameProblem || typeof name !== 'string') {
-    throw badRequest('INVALID_EVENT_NAME', `${where}${nameProblem ?? 'event name must be a string'}`);
+  if (typeof name !== 'string' || name.length === 0) {
+    throw badRequest('INVALID_EVENT_NAME', `${where}"name" must be a non-empty string`);
   }
+  if (name.length > limits.maxEventNameLength) {
+    throw badRequest(
+      'EVENT_NAME_TOO_LONG',
+      `${where}"name" is longer than ${limits.maxEventNameLength} characters`,
+    );
+  }
+  const nameProblem = eventNameProblem(name, limits.maxEventNameLength);
+  if (nameProblem) throw badRequest('INVALID_EVENT_NAME', `${where}"name": ${nameProblem}`);
   if (name.startsWith('pusher:') || name.startsWith('pusher_internal:')) {
     throw badRequest('RESERVED_EVENT_NAME', `${where}event names starting with "pusher:" are reserved`);
   }

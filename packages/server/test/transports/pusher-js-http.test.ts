@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import Pusher from 'pusher-js';
 import { type ServerHandle, startServer } from '../harness.js';
 import { publish, sdkFor } from '../support/publisher.js';
+import { Pusher } from '../support/pusher-js.js';
 
 type Kind = 'xhr_streaming' | 'xhr_polling';
 

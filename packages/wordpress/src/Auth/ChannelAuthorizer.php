@@ -66,7 +66,7 @@ final class ChannelAuthorizer {
 	 * @param \WP_User $user     User.
 	 */
 	private function may_see_order( int $order_id, \WP_User $user ): bool {
-		if ( ! function_exists( 'wc_get_order' ) ) {
+		if ( ! \PressRelay\Triggers\WooOrders::woocommerce_active() || ! function_exists( 'wc_get_order' ) ) {
 			return false;
 		}
 		$order = wc_get_order( $order_id );

@@ -37,9 +37,13 @@ final class Schema {
 		global $wpdb;
 		$table   = self::table();
 		$collate = $wpdb->get_charset_collate();
+		// Channel names are case-sensitive: a binary collation of the table's own charset (a column in
+		// another charset would make wpdb refuse queries carrying non-ASCII data).
+		$charset = $wpdb->charset ? $wpdb->charset : 'utf8mb4';
+		$binary  = "CHARACTER SET {$charset} COLLATE {$charset}_bin";
 		return "CREATE TABLE {$table} (
   id bigint(20) unsigned NOT NULL AUTO_INCREMENT,
-  channel varchar(164) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  channel varchar(164) {$binary} NOT NULL,
   serial bigint(20) unsigned NOT NULL,
   event varchar(200) NOT NULL,
   data longtext NOT NULL,

@@ -38,7 +38,12 @@ final class WooOrders implements Trigger {
 	 * Whether WooCommerce is active.
 	 */
 	public static function woocommerce_active(): bool {
-		return class_exists( 'WooCommerce' ) || function_exists( 'WC' );
+		/**
+		 * Filters whether WooCommerce counts as active for PressRelay.
+		 *
+		 * @param bool $active Whether the WooCommerce class or WC() exists.
+		 */
+		return (bool) apply_filters( 'pressrelay_woocommerce_active', class_exists( 'WooCommerce' ) || function_exists( 'WC' ) );
 	}
 
 	/**
