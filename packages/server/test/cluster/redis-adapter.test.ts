@@ -36,7 +36,8 @@ describe('Redis adapter across nodes', () => {
       await startAdapterNode(redis.url, FAST_TIMING),
       await startAdapterNode(redis.url, FAST_TIMING),
     );
-    [a, b] = nodes.map((node) => node.adapter) as [Adapter, Adapter];
+    a = nodes[0]!.adapter;
+    b = nodes[1]!.adapter;
   });
   after(() => Promise.all(nodes.map((node) => node.adapter.stop())));
 
