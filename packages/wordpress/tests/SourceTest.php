@@ -81,6 +81,39 @@ final class SourceTest extends \PHPUnit\Framework\TestCase {
 		$this->assertSame( array(), $problems );
 	}
 
+	public function test_every_translatable_string_uses_the_pressrelay_text_domain(): void {
+		$functions = array( '__', '_e', '_x', '_n', '_nx', 'esc_html__', 'esc_html_e', 'esc_attr__', 'esc_attr_e' );
+		$count     = 0;
+		foreach ( self::files() as $file ) {
+			$tokens = token_get_all( (string) file_get_contents( $file ) ); // phpcs:ignore Generic.PHP.ForbiddenFunctions -- local file.
+			foreach ( $tokens as $index => $token ) {
+				if ( ! is_array( $token ) || T_STRING !== $token[0] || ! in_array( $token[1], $functions, true ) ) {
+					continue;
+				}
+				$depth = 0;
+				$last  = null;
+				$total = count( $tokens );
+				for ( $i = $index + 1; $i < $total; $i++ ) {
+					$t = $tokens[ $i ];
+					if ( '(' === $t ) {
+						++$depth;
+					} elseif ( ')' === $t ) {
+						--$depth;
+						if ( 0 === $depth ) {
+							break;
+						}
+					} elseif ( 1 === $depth && is_array( $t ) && T_CONSTANT_ENCAPSED_STRING === $t[0] ) {
+						$last = $t[1];
+					}
+				}
+				++$count;
+				$this->assertSame( "'pressrelay'", $last, basename( $file ) . ':' . $token[2] . ' ' . $token[1] . '()' );
+			}
+		}
+		$this->assertGreaterThan( 50, $count );
+		$this->assertFileExists( dirname( __DIR__ ) . '/languages/pressrelay.pot' );
+	}
+
 	public function test_the_plugin_never_purges_caches(): void {
 		$purges = array( 'wp_cache_flush', 'wp_cache_delete', 'clean_post_cache', 'rocket_clean', 'w3tc_flush', 'wpsc_delete', 'wp_cache_clear_cache', 'litespeed_purge', 'sg_cachepress_purge', 'wpfc_clear', 'cache_enabler', 'nginx_helper', 'breeze_clear', 'autoptimize', 'purge_cache', 'purge_all', 'purge_url', 'purge_post', 'purge_page', 'cache_purge', 'flush_cache', 'cache_flush' );
 		foreach ( self::files() as $file ) {
