@@ -9,6 +9,7 @@ declare(strict_types=1);
 
 namespace PressRelay\Admin;
 
+use PressRelay\Frontend\Assets;
 use PressRelay\Http\Client;
 use PressRelay\Outbox\Runner;
 use PressRelay\Outbox\Store;
@@ -148,6 +149,20 @@ final class SettingsPage {
 		if ( $screen && 'settings_page_' . self::SLUG === $screen->id ) {
 			return;
 		}
+		if ( ! $this->settings->is_configured() && $screen && in_array( $screen->id, array( 'plugins', 'dashboard' ), true ) ) {
+			printf(
+				'<div class="notice notice-info"><p>%s <a href="%s">%s</a></p></div>',
+				esc_html__( 'PressRelay is not connected to a realtime server yet: nothing is published until the server URL, app id, key and secret are set.', 'pressrelay' ),
+				esc_url( self::url() ),
+				esc_html__( 'Settings', 'pressrelay' )
+			);
+		}
+		if ( ! Assets::bundle_exists() ) {
+			printf(
+				'<div class="notice notice-error"><p>%s</p></div>',
+				esc_html__( 'PressRelay: the browser client (assets/js/pressrelay.iife.js) is missing, so pages cannot update live. Install the plugin from its release zip, or run `npm run build:plugin`.', 'pressrelay' )
+			);
+		}
 		$counts = $this->store->counts();
 		if ( $counts[ Store::FAILED ] > 0 ) {
 			printf(
@@ -216,7 +231,7 @@ final class SettingsPage {
 	/**
 	 * Stores a one-time notice for this user and goes back to the settings page.
 	 *
-	 * @param string $type    'success' or 'error'.
+	 * @param string $type    Either 'success' or 'error'.
 	 * @param string $message Message.
 	 */
 	private function redirect_with_notice( string $type, string $message ): void {
