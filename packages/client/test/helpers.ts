@@ -47,6 +47,8 @@ export interface TcpProxy {
    * some corporate proxies do, `/^GET [^ ]*\/sse/` blocks SSE); null lets everything through again.
    */
   block(pattern: RegExp | null): void;
+  /** Open connections stay open but carry nothing any more, either way (a silently dead network path). */
+  blackhole(): void;
   /** Points new connections at another port (a restarted server). */
   retarget(port: number): void;
   close(): Promise<void>;
@@ -54,6 +56,7 @@ export interface TcpProxy {
 
 export async function startProxy(targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
+  const pairs = new Set<{ silent: boolean }>();
   let refusing = false;
   let blocked: RegExp | null = null;
   let target = targetPort;
@@ -71,18 +74,26 @@ export async function startProxy(targetPort: number): Promise<TcpProxy> {
         return;
       }
       const upstream = connect(target, '127.0.0.1');
+      const pair = { silent: false };
+      pairs.add(pair);
       for (const socket of [client, upstream]) {
         sockets.add(socket);
         socket.on('error', () => {});
         socket.on('close', () => {
           sockets.delete(socket);
+          pairs.delete(pair);
           client.destroy();
           upstream.destroy();
         });
       }
       upstream.write(first);
-      client.pipe(upstream);
-      upstream.pipe(client);
+      // Forward by hand (not pipe) so that a black-holed pair can swallow data while its sockets stay open.
+      client.on('data', (chunk: Buffer) => {
+        if (!pair.silent) upstream.write(chunk);
+      });
+      upstream.on('data', (chunk: Buffer) => {
+        if (!pair.silent) client.write(chunk);
+      });
     });
   });
   server.listen(0, '127.0.0.1');
@@ -98,6 +109,9 @@ export async function startProxy(targetPort: number): Promise<TcpProxy> {
     drop,
     refuse: (value) => {
       refusing = value;
+    },
+    blackhole: () => {
+      for (const pair of pairs) pair.silent = true;
     },
     block: (pattern) => {
       blocked = pattern;
