@@ -7,8 +7,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
 import { ConfigError, type ConfigOverrides, DEVELOPMENT_APP, loadConfig } from './apps/config.js';
 import type { ServerConfig } from './apps/schema.js';
-import { PressRelayServer } from './server.js';
 import { signApiRequest } from './protocol/signature.js';
+import { PressRelayServer } from './server.js';
 
 const program = new Command()
   .name('pressrelay')

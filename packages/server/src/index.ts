@@ -2,5 +2,5 @@
 export { ConfigError, DEVELOPMENT_APP, loadConfig } from './apps/config.js';
 export type { AppConfig, ServerConfig } from './apps/schema.js';
 export type { Adapter } from './cluster/adapter.js';
-export { PressRelayServer } from './server.js';
 export * as protocol from './protocol/index.js';
+export { PressRelayServer } from './server.js';

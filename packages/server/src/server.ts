@@ -26,6 +26,8 @@ import { refuse, type Services } from './connections/services.js';
 import { notifyWatchers, terminateLocal } from './connections/users.js';
 import { Metrics } from './metrics/metrics.js';
 import { ConnectionErrors } from './protocol/errors.js';
+import { SessionRegistry } from './transports/http-common.js';
+import { HttpTransports } from './transports/http-routes.js';
 import { WebSocketEndpoint } from './transports/websocket.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
 
@@ -43,13 +45,14 @@ export class PressRelayServer {
   private readonly http: Server;
   private readonly websocket: WebSocketEndpoint;
   private readonly api: AppsApi;
+  private readonly httpTransports: HttpTransports;
   private shuttingDown = false;
   private stopLiveness: (() => void) | null = null;
   private readonly sockets = new Set<Socket>();
 
   constructor(
     readonly config: ServerConfig,
-    private readonly logger: Logger,
+    logger: Logger,
   ) {
     this.apps = new AppRegistry(config.apps);
     this.adapter = createAdapter(config, logger, (appId) => this.apps.findById(appId));
@@ -76,6 +79,13 @@ export class PressRelayServer {
       apps: this.apps,
       hub: this.hub,
       handler,
+      isShuttingDown: () => this.shuttingDown,
+    });
+    this.httpTransports = new HttpTransports({
+      apps: this.apps,
+      hub: this.hub,
+      handler,
+      sessions: new SessionRegistry(),
       isShuttingDown: () => this.shuttingDown,
     });
     this.api = new AppsApi({
@@ -152,6 +162,7 @@ export class PressRelayServer {
     const { path, search } = this.splitUrl(request.url ?? '/');
     if (path === null) return sendJson(response, 404, { error: 'not found' });
     if (path.startsWith('/apps/')) return this.api.handle(request, response, path, search);
+    if (await this.httpTransports.handle(request, response, path, search)) return;
     if (request.method === 'GET' || request.method === 'HEAD') {
       if (path === '/health') return health(response);
       if (path === '/ready') return ready(response, this.readiness());

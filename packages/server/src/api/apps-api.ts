@@ -4,10 +4,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { historyLimits } from '../apps/limits.js';
 import type { AppRegistry } from '../apps/registry.js';
 import type { AppConfig } from '../apps/schema.js';
 import type { Adapter } from '../cluster/adapter.js';
-import { historyLimits } from '../apps/limits.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { verifyApiRequest } from '../protocol/api-auth.js';
 import { channelNameProblem, channelType, isPresence } from '../protocol/channels.js';

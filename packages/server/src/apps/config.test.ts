@@ -63,26 +63,48 @@ describe('loadConfig from the environment', () => {
       config.apps[0]?.webhooks.map((hook) => hook.url),
       ['http://a.test/hook', 'http://b.test/hook'],
     );
-    assert.equal(loadConfig({ ...ENV_APP, PRESSRELAY_ENABLE_CLIENT_MESSAGES: '0' }).apps[0]?.enableClientMessages, false);
+    assert.equal(
+      loadConfig({ ...ENV_APP, PRESSRELAY_ENABLE_CLIENT_MESSAGES: '0' }).apps[0]?.enableClientMessages,
+      false,
+    );
   });
 
   it('reads PRESSRELAY_WEBHOOK_LEAVE_DELAY_MS and PRESSRELAY_SHUTDOWN_TIMEOUT_MS', () => {
-    const config = loadConfig({ ...ENV_APP, PRESSRELAY_WEBHOOK_LEAVE_DELAY_MS: '250', PRESSRELAY_SHUTDOWN_TIMEOUT_MS: '1500' });
+    const config = loadConfig({
+      ...ENV_APP,
+      PRESSRELAY_WEBHOOK_LEAVE_DELAY_MS: '250',
+      PRESSRELAY_SHUTDOWN_TIMEOUT_MS: '1500',
+    });
     assert.equal(config.webhookLeaveDelayMs, 250);
     assert.equal(config.shutdownTimeoutMs, 1500);
     assert.equal(loadConfig(ENV_APP).webhookLeaveDelayMs, 3_000);
   });
 
   it('names the variable in every error', () => {
-    assert.match(configError(() => loadConfig({ PRESSRELAY_APP_ID: 'x' })), /PRESSRELAY_APP_KEY, PRESSRELAY_APP_SECRET/);
-    assert.match(configError(() => loadConfig({ ...ENV_APP, PRESSRELAY_PORT: 'eighty' })), /^PRESSRELAY_PORT:/);
-    assert.match(configError(() => loadConfig({ ...ENV_APP, PRESSRELAY_PORT: '70000' })), /port/);
+    assert.match(
+      configError(() => loadConfig({ PRESSRELAY_APP_ID: 'x' })),
+      /PRESSRELAY_APP_KEY, PRESSRELAY_APP_SECRET/,
+    );
+    assert.match(
+      configError(() => loadConfig({ ...ENV_APP, PRESSRELAY_PORT: 'eighty' })),
+      /^PRESSRELAY_PORT:/,
+    );
+    assert.match(
+      configError(() => loadConfig({ ...ENV_APP, PRESSRELAY_PORT: '70000' })),
+      /port/,
+    );
     assert.match(
       configError(() => loadConfig({ ...ENV_APP, PRESSRELAY_ENABLE_CLIENT_MESSAGES: 'maybe' })),
       /^PRESSRELAY_ENABLE_CLIENT_MESSAGES:/,
     );
-    assert.match(configError(() => loadConfig({ ...ENV_APP, PRESSRELAY_WEBHOOK_URL: 'not a url' })), /webhooks\[0\]\.url/);
-    assert.match(configError(() => loadConfig({ ...ENV_APP, PRESSRELAY_APP_KEY: 'bad key' })), /key/);
+    assert.match(
+      configError(() => loadConfig({ ...ENV_APP, PRESSRELAY_WEBHOOK_URL: 'not a url' })),
+      /webhooks\[0\]\.url/,
+    );
+    assert.match(
+      configError(() => loadConfig({ ...ENV_APP, PRESSRELAY_APP_KEY: 'bad key' })),
+      /key/,
+    );
     assert.match(
       configError(() => loadConfig({ ...ENV_APP, PRESSRELAY_WEBHOOK_LEAVE_DELAY_MS: '-1' })),
       /^PRESSRELAY_WEBHOOK_LEAVE_DELAY_MS:/,
@@ -109,7 +131,9 @@ describe('loadConfig from a file (PRESSRELAY_CONFIG)', () => {
           maxConnections: 5,
           allowedOrigins: ['https://*.example.com'],
           limits: { maxPayloadBytes: 100, clientEventsPerSecond: 3 },
-          webhooks: [{ url: 'http://127.0.0.1:1/hook', eventTypes: ['member_added'], channelPrefix: 'presence-' }],
+          webhooks: [
+            { url: 'http://127.0.0.1:1/hook', eventTypes: ['member_added'], channelPrefix: 'presence-' },
+          ],
         },
         { id: 'b', key: 'b-key', secret: 'b-secret', enabled: false },
       ],
@@ -130,19 +154,40 @@ describe('loadConfig from a file (PRESSRELAY_CONFIG)', () => {
   it('adds the PRESSRELAY_APP_* app to the file apps', () => {
     const file = configFile({ apps: [{ id: 'a', key: 'a-key', secret: 's' }] });
     const config = loadConfig({ ...ENV_APP, PRESSRELAY_CONFIG: file });
-    assert.deepEqual(config.apps.map((app) => app.id), ['a', 'id1']);
+    assert.deepEqual(
+      config.apps.map((app) => app.id),
+      ['a', 'id1'],
+    );
   });
 
   it('stops with a message that names the file and the field', () => {
     const cases: Array<[unknown, RegExp]> = [
       [{ apps: [{ id: 'a', key: 'a-key' }] }, /apps\[0\]\.secret/],
       [{ apps: [{ id: 'a', key: 'a-key', secret: 's', maxConnections: -1 }] }, /apps\[0\]\.maxConnections/],
-      [{ apps: [{ id: 'a', key: 'a-key', secret: 's', limits: { maxPayloadBytes: 'big' } }] }, /apps\[0\]\.limits\.maxPayloadBytes/],
-      [{ apps: [{ id: 'a', key: 'a-key', secret: 's', limits: { maxChannelNameLength: 500 } }] }, /apps\[0\]\.limits\.maxChannelNameLength/],
-      [{ apps: [{ id: 'a', key: 'a-key', secret: 's', typo: true }] }, /apps\[0\].*typo/],
-      [{ apps: [{ id: 'a', key: 'a-key', secret: 's', webhooks: [{ url: 'x' }] }] }, /apps\[0\]\.webhooks\[0\]\.url/],
       [
-        { apps: [{ id: 'a', key: 'a-key', secret: 's', webhooks: [{ url: 'http://x.test', eventTypes: ['nope'] }] }] },
+        { apps: [{ id: 'a', key: 'a-key', secret: 's', limits: { maxPayloadBytes: 'big' } }] },
+        /apps\[0\]\.limits\.maxPayloadBytes/,
+      ],
+      [
+        { apps: [{ id: 'a', key: 'a-key', secret: 's', limits: { maxChannelNameLength: 500 } }] },
+        /apps\[0\]\.limits\.maxChannelNameLength/,
+      ],
+      [{ apps: [{ id: 'a', key: 'a-key', secret: 's', typo: true }] }, /apps\[0\].*typo/],
+      [
+        { apps: [{ id: 'a', key: 'a-key', secret: 's', webhooks: [{ url: 'x' }] }] },
+        /apps\[0\]\.webhooks\[0\]\.url/,
+      ],
+      [
+        {
+          apps: [
+            {
+              id: 'a',
+              key: 'a-key',
+              secret: 's',
+              webhooks: [{ url: 'http://x.test', eventTypes: ['nope'] }],
+            },
+          ],
+        },
         /apps\[0\]\.webhooks\[0\]\.eventTypes\[0\]/,
       ],
       [{ port: 'x', apps: [] }, /port/],
@@ -157,12 +202,34 @@ describe('loadConfig from a file (PRESSRELAY_CONFIG)', () => {
   });
 
   it('refuses duplicate ids and keys, unreadable files and invalid JSON', () => {
-    const dupId = configFile({ apps: [{ id: 'a', key: 'k1', secret: 's' }, { id: 'a', key: 'k2', secret: 's' }] });
-    assert.match(configError(() => loadConfig({ PRESSRELAY_CONFIG: dupId })), /id "a" is used by two apps/);
-    const dupKey = configFile({ apps: [{ id: 'a', key: 'k', secret: 's' }, { id: 'b', key: 'k', secret: 's' }] });
-    assert.match(configError(() => loadConfig({ PRESSRELAY_CONFIG: dupKey })), /key "k" is used by two apps/);
-    assert.match(configError(() => loadConfig({ PRESSRELAY_CONFIG: '/nonexistent/pressrelay.json' })), /^PRESSRELAY_CONFIG: cannot read/);
-    assert.match(configError(() => loadConfig({ PRESSRELAY_CONFIG: configFile('{"apps": [') })), /is not valid JSON/);
+    const dupId = configFile({
+      apps: [
+        { id: 'a', key: 'k1', secret: 's' },
+        { id: 'a', key: 'k2', secret: 's' },
+      ],
+    });
+    assert.match(
+      configError(() => loadConfig({ PRESSRELAY_CONFIG: dupId })),
+      /id "a" is used by two apps/,
+    );
+    const dupKey = configFile({
+      apps: [
+        { id: 'a', key: 'k', secret: 's' },
+        { id: 'b', key: 'k', secret: 's' },
+      ],
+    });
+    assert.match(
+      configError(() => loadConfig({ PRESSRELAY_CONFIG: dupKey })),
+      /key "k" is used by two apps/,
+    );
+    assert.match(
+      configError(() => loadConfig({ PRESSRELAY_CONFIG: '/nonexistent/pressrelay.json' })),
+      /^PRESSRELAY_CONFIG: cannot read/,
+    );
+    assert.match(
+      configError(() => loadConfig({ PRESSRELAY_CONFIG: configFile('{"apps": [') })),
+      /is not valid JSON/,
+    );
   });
 });
 

@@ -4,7 +4,7 @@
  * the start with a message that names the field.
  */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
   type AppConfig,
   type AppInput,

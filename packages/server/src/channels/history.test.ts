@@ -11,7 +11,9 @@ function clock(start = 1_000_000) {
 }
 
 function append(store: HistoryStore, key: string, text: string, streamLimits = limits) {
-  return store.append(key, streamLimits, (position) => JSON.stringify({ text, position: formatPosition(position) }));
+  return store.append(key, streamLimits, (position) =>
+    JSON.stringify({ text, position: formatPosition(position) }),
+  );
 }
 
 describe('HistoryStore', () => {
@@ -45,17 +47,26 @@ describe('HistoryStore', () => {
     const third = append(store, 'a', '3');
     const read = store.read('a', limits, first.position);
     assert.ok(read.ok);
-    assert.deepEqual(read.entries.map((entry) => entry.serial), [2, 3]);
+    assert.deepEqual(
+      read.entries.map((entry) => entry.serial),
+      [2, 3],
+    );
     assert.deepEqual(read.position, third.position);
     const upToDate = store.read('a', limits, third.position);
     assert.ok(upToDate.ok);
     assert.equal(upToDate.entries.length, 0);
     const limited = store.read('a', limits, first.position, 1);
     assert.ok(limited.ok);
-    assert.deepEqual(limited.entries.map((entry) => entry.serial), [2]);
+    assert.deepEqual(
+      limited.entries.map((entry) => entry.serial),
+      [2],
+    );
     const newest = store.read('a', limits, null, 2);
     assert.ok(newest.ok);
-    assert.deepEqual(newest.entries.map((entry) => entry.serial), [2, 3]);
+    assert.deepEqual(
+      newest.entries.map((entry) => entry.serial),
+      [2, 3],
+    );
   });
 
   it('keeps at most maxEvents per stream and reports older positions as too_old', () => {
@@ -63,7 +74,10 @@ describe('HistoryStore', () => {
     const positions = Array.from({ length: 8 }, (_, index) => append(store, 'a', String(index)).position);
     const all = store.read('a', limits, null);
     assert.ok(all.ok);
-    assert.deepEqual(all.entries.map((entry) => entry.serial), [4, 5, 6, 7, 8]);
+    assert.deepEqual(
+      all.entries.map((entry) => entry.serial),
+      [4, 5, 6, 7, 8],
+    );
     // Resuming from serial 3 needs 4.. which is all there.
     assert.ok(store.read('a', limits, positions[2]!).ok);
     const gone = store.read('a', limits, positions[1]!);
@@ -80,7 +94,10 @@ describe('HistoryStore', () => {
     time.now += 31_000;
     const read = store.read('a', limits, first.position);
     assert.ok(read.ok, 'the event after `first` is still young enough');
-    assert.deepEqual(read.entries.map((entry) => entry.serial), [2]);
+    assert.deepEqual(
+      read.entries.map((entry) => entry.serial),
+      [2],
+    );
     time.now += 30_000;
     const expired = store.read('a', limits, first.position);
     assert.equal(!expired.ok && expired.reason, 'too_old');
@@ -98,7 +115,8 @@ describe('HistoryStore', () => {
   it('stays under the memory cap by evicting the least recently used stream, whose epoch then changes', () => {
     const store = new HistoryStore(4_000);
     const old = append(store, 'old', 'x'.repeat(200), { maxEvents: 100, maxAgeMs: 60_000 });
-    for (let index = 0; index < 20; index++) append(store, `s${index}`, 'y'.repeat(200), { maxEvents: 100, maxAgeMs: 60_000 });
+    for (let index = 0; index < 20; index++)
+      append(store, `s${index}`, 'y'.repeat(200), { maxEvents: 100, maxAgeMs: 60_000 });
     const stats = store.stats();
     assert.ok(stats.bytes <= 4_000, `bytes ${stats.bytes}`);
     assert.ok(stats.evictions > 0);
@@ -108,7 +126,8 @@ describe('HistoryStore', () => {
 
   it('trims the stream being written when it alone passes the cap', () => {
     const store = new HistoryStore(3_000);
-    for (let index = 0; index < 50; index++) append(store, 'big', 'z'.repeat(300), { maxEvents: 100, maxAgeMs: 60_000 });
+    for (let index = 0; index < 50; index++)
+      append(store, 'big', 'z'.repeat(300), { maxEvents: 100, maxAgeMs: 60_000 });
     assert.ok(store.stats().bytes <= 3_000);
     const read = store.read('big', limits, null);
     assert.ok(read.ok && read.entries.length >= 1 && read.entries.at(-1)!.serial === 50);

@@ -4,10 +4,11 @@
  * Subscribers still catching up from history sit in `recovering` and get live messages buffered instead, so
  * recovery and live delivery meet with no gap and no duplicate.
  */
-import type { ChannelType } from '../protocol/channels.js';
-import { channelType } from '../protocol/channels.js';
+
 import type { Connection } from '../connections/connection.js';
 import type { Outbound } from '../connections/outbound.js';
+import type { ChannelType } from '../protocol/channels.js';
+import { channelType } from '../protocol/channels.js';
 
 export class LocalChannel {
   readonly subscribers = new Set<Connection>();

@@ -6,8 +6,9 @@
  *
  * Implementations: `local.ts` (in memory, one node) and `redis.ts` (many nodes).
  */
-import type { Outbound } from '../connections/outbound.js';
+
 import type { HistoryRead, StreamLimits } from '../channels/history.js';
+import type { Outbound } from '../connections/outbound.js';
 import type { Position } from '../protocol/positions.js';
 
 /** What the adapter calls on this node. */

@@ -3,9 +3,9 @@
  * append and delivery happen in one step and can never interleave.
  */
 import type { Logger } from 'pino';
-import type { AppConfig } from '../apps/schema.js';
-import { HistoryStore, type HistoryRead, type StreamLimits } from '../channels/history.js';
 import { historyLimits } from '../apps/limits.js';
+import type { AppConfig } from '../apps/schema.js';
+import { type HistoryRead, HistoryStore, type StreamLimits } from '../channels/history.js';
 import { Outbound } from '../connections/outbound.js';
 import { channelEvent } from '../protocol/messages.js';
 import type { Position } from '../protocol/positions.js';

@@ -5,6 +5,7 @@
  */
 import { channelType } from '../protocol/channels.js';
 import { ConnectionErrors } from '../protocol/errors.js';
+import { eventNameProblem } from '../protocol/events.js';
 import type { Connection } from './connection.js';
 import { type Services, sendError } from './services.js';
 
@@ -29,14 +30,8 @@ export async function clientEvent(
   const subscription = connection.subscriptions?.get(channel);
   if (!subscription)
     return sendError(services, connection, ConnectionErrors.CLIENT_EVENT_NOT_SUBSCRIBED, channel);
-  if (event.length > app.limits.maxEventNameLength) {
-    return sendError(
-      services,
-      connection,
-      ConnectionErrors.INVALID_MESSAGE,
-      `event name is longer than ${app.limits.maxEventNameLength} characters`,
-    );
-  }
+  const nameProblem = eventNameProblem(event, app.limits.maxEventNameLength);
+  if (nameProblem) return sendError(services, connection, ConnectionErrors.INVALID_MESSAGE, nameProblem);
   if (!withinRate(connection, Date.now())) {
     return sendError(
       services,

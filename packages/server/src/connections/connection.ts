@@ -19,6 +19,11 @@ export interface Transport {
   bufferedBytes(): number;
   /** Ends the connection, with a Pusher close code where the transport has one. Queued output goes first. */
   close(code: number, reason: string): void;
+  /**
+   * Called by the shared once-a-second sweep: heartbeats, poll timeouts. A transport that has one judges
+   * liveness itself, and the sweep does not send it `pusher:ping`.
+   */
+  tick?(now: number): void;
 }
 
 export interface SignedInUser {

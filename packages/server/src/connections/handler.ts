@@ -7,7 +7,7 @@ import { ConnectionErrors } from '../protocol/errors.js';
 import { connectionEstablished, PONG, parseClientMessage } from '../protocol/messages.js';
 import { clientEvent } from './client-events.js';
 import type { Connection } from './connection.js';
-import { refuse, sendError, sendJson, type Services } from './services.js';
+import { refuse, type Services, sendError, sendJson } from './services.js';
 import { subscribe, unsubscribe } from './subscribe.js';
 import { signin, signout } from './users.js';
 
@@ -19,20 +19,39 @@ export class ConnectionHandler {
 
   /**
    * Admits a new connection: checks the app's quota, registers it and sends `pusher:connection_established`.
-   * Returns false (after sending the refusal) when the connection may not stay.
+   * Resolves false (after sending the refusal) when the connection may not stay. Messages that arrive before
+   * admission completes wait for it, and are dropped if the connection is refused.
    */
-  async open(connection: Connection, extra?: Record<string, unknown>): Promise<boolean> {
+  open(connection: Connection, extra?: Record<string, unknown>): Promise<boolean> {
+    return new Promise((resolve) => {
+      this.enqueue(
+        connection,
+        async () => {
+          let admitted = false;
+          try {
+            admitted = await this.admit(connection, extra);
+          } finally {
+            resolve(admitted);
+          }
+        },
+        true,
+      );
+    });
+  }
+
+  private async admit(connection: Connection, extra?: Record<string, unknown>): Promise<boolean> {
     const { app } = connection;
-    const admitted = await this.services.adapter.reserveConnection(
+    const reserved = await this.services.adapter.reserveConnection(
       app.id,
       connection.socketId,
       app.maxConnections,
     );
-    if (!admitted) {
+    if (!reserved) {
       refuse(this.services, connection, ConnectionErrors.OVER_CONNECTION_QUOTA);
       return false;
     }
     connection.reserved = true;
+    if (connection.closed) return false;
     this.services.hub.addConnection(connection);
     this.services.metrics.connectionsOpened.inc({ transport: connection.transport.name });
     sendJson(connection, connectionEstablished(connection.socketId, app.activityTimeoutSeconds, extra));
@@ -55,6 +74,7 @@ export class ConnectionHandler {
     }
     this.services.metrics.messagesIn.inc({ source: connection.transport.name });
     this.enqueue(connection, () => {
+      if (connection.closed || !connection.reserved) return undefined;
       switch (message.type) {
         case 'subscribe':
           return subscribe(this.services, connection, message);

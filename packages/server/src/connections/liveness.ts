@@ -6,7 +6,7 @@
 import type { Hub } from '../channels/hub.js';
 import { ConnectionErrors } from '../protocol/errors.js';
 import { PING } from '../protocol/messages.js';
-import { refuse, sendJson, type Services } from './services.js';
+import { refuse, type Services, sendJson } from './services.js';
 
 export const SWEEP_INTERVAL_MS = 1_000;
 
@@ -20,6 +20,10 @@ export function sweepConnections(services: Services, hub: Hub, now: number): voi
       now - connection.connectedAt > app.userAuthenticationTimeoutSeconds * 1000
     ) {
       refuse(services, connection, ConnectionErrors.NOT_AUTHORIZED_IN_TIME);
+      continue;
+    }
+    if (connection.transport.tick) {
+      connection.transport.tick(now);
       continue;
     }
     if (connection.pingSentAt !== 0) {

@@ -8,6 +8,8 @@ import type { Position } from '../protocol/positions.js';
 export class Outbound {
   private wsFrameCache: Buffer | undefined;
   private quotedCache: string | undefined;
+  private sseCache: string | undefined;
+  private eventCache: string | undefined;
 
   constructor(
     /** The Pusher envelope as JSON text. */
@@ -32,6 +34,18 @@ export class Outbound {
   quoted(): string {
     this.quotedCache ??= JSON.stringify(this.json);
     return this.quotedCache;
+  }
+
+  /** The Pusher event name (read from the envelope when the publisher did not give it). */
+  eventName(): string {
+    this.eventCache ??= this.event ?? String((JSON.parse(this.json) as { event?: unknown }).event);
+    return this.eventCache;
+  }
+
+  /** The SSE `event:` and `data:` lines and the blank line that ends the message; `id:` is per connection. */
+  sseBlock(): string {
+    this.sseCache ??= `event: ${this.eventName()}\ndata: ${this.json}\n\n`;
+    return this.sseCache;
   }
 
   byteLength(): number {

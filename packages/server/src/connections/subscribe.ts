@@ -3,6 +3,8 @@
  * occupancy. Steps that touch the adapter are awaited in order; live messages published meanwhile are buffered
  * by the hub and merged after the history by serial, so the subscriber sees no gap and no duplicate.
  */
+
+import { historyLimits } from '../apps/limits.js';
 import type { AppConfig } from '../apps/schema.js';
 import type { PresenceMember } from '../cluster/adapter.js';
 import { channelNameProblem, serverToUserId } from '../protocol/channels.js';
@@ -20,8 +22,8 @@ import {
 import { parsePosition } from '../protocol/positions.js';
 import { channelAuthString, verifyToken } from '../protocol/signature.js';
 import type { Connection, Subscription } from './connection.js';
-import { historyLimits } from '../apps/limits.js';
-import { sendJson, type Services } from './services.js';
+import { Outbound } from './outbound.js';
+import { type Services, sendJson } from './services.js';
 
 export interface SubscribeRequest {
   channel: string;
@@ -94,7 +96,17 @@ export async function subscribe(services: Services, connection: Connection, requ
   const missed = read.ok && since ? read.entries : [];
   if (recovery.recovered) recovery.missed = missed.length;
 
-  sendJson(connection, subscriptionSucceeded(channel, recovery, presence));
+  // The position the client stands at once it has this message: where it resumes from if it drops right after.
+  const clientPosition = recovery.recovered && since ? since : read.position;
+  connection.send(
+    new Outbound(
+      subscriptionSucceeded(channel, recovery, presence),
+      clientPosition,
+      channel,
+      undefined,
+      'pusher_internal:subscription_succeeded',
+    ),
+  );
   let lastSerial = read.position.serial;
   for (const entry of missed) sendJson(connection, entry.json);
   for (const message of services.hub.completeSubscribe(connection, local)) {

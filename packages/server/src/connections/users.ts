@@ -1,12 +1,13 @@
 /**
  * User authentication (`pusher:signin`), the watchlist, and termination by user id.
  */
-import { CHANNEL_NAME_PATTERN } from '../protocol/limits.js';
+
 import { ConnectionErrors } from '../protocol/errors.js';
+import { CHANNEL_NAME_PATTERN } from '../protocol/limits.js';
 import { signinSuccess, watchlistEvents } from '../protocol/messages.js';
 import { userAuthString, verifyToken } from '../protocol/signature.js';
 import type { Connection, SignedInUser } from './connection.js';
-import { refuse, sendError, sendJson, type Services } from './services.js';
+import { refuse, type Services, sendError, sendJson } from './services.js';
 
 export async function signin(
   services: Services,

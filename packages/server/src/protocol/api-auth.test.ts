@@ -35,7 +35,10 @@ function refusal(facts: Parameters<typeof verifyApiRequest>[0], target = app): H
 describe('verifyApiRequest', () => {
   it('accepts what the pusher SDK signs', () => {
     verifyApiRequest(signed('POST', '/apps/3/events', '{"name":"a","channels":["b"],"data":"{}"}'), app);
-    verifyApiRequest(signed('GET', '/apps/3/channels', undefined, { filter_by_prefix: 'presence-', info: 'user_count' }), app);
+    verifyApiRequest(
+      signed('GET', '/apps/3/channels', undefined, { filter_by_prefix: 'presence-', info: 'user_count' }),
+      app,
+    );
     verifyApiRequest(signed('GET', '/apps/3/channels/%23server-to-user-1'), app);
   });
 
@@ -78,7 +81,10 @@ describe('verifyApiRequest', () => {
     const facts = signed('GET', '/apps/3/channels');
     assert.equal(refusal(facts, { ...app, key: 'other' }).code, 'INVALID_KEY');
     assert.equal(refusal(facts, { ...app, secret: 'other' }).code, 'INVALID_SIGNATURE');
-    assert.equal(refusal({ ...facts, params: { ...facts.params, auth_version: '2.0' } }).code, 'INVALID_AUTH_VERSION');
+    assert.equal(
+      refusal({ ...facts, params: { ...facts.params, auth_version: '2.0' } }).code,
+      'INVALID_AUTH_VERSION',
+    );
   });
 
   it('refuses a signature for another method, path or query', () => {

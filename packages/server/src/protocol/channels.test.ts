@@ -48,7 +48,19 @@ describe('channelNameProblem', () => {
   });
 
   it('refuses other characters, # outside the user prefix, empty names and non-strings', () => {
-    for (const name of ['a b', 'a/b', 'a:b', 'a#b', '#x', 'é', 'a\nb', 'a*', '', '#server-to-user-', '#server-to-user-a b']) {
+    for (const name of [
+      'a b',
+      'a/b',
+      'a:b',
+      'a#b',
+      '#x',
+      'é',
+      'a\nb',
+      'a*',
+      '',
+      '#server-to-user-',
+      '#server-to-user-a b',
+    ]) {
       assert.notEqual(channelNameProblem(name, max), null, JSON.stringify(name));
     }
     for (const name of [undefined, null, 42, {}, ['a']]) {

@@ -43,7 +43,15 @@ describe('the error catalogue', () => {
 
   it('makes pusher-js do the intended thing with each close code', () => {
     // Clients must stay away after these.
-    for (const name of ['APP_NOT_FOUND', 'APP_DISABLED', 'OVER_CONNECTION_QUOTA', 'ORIGIN_NOT_ALLOWED', 'TERMINATED', 'INVALID_SIGNIN', 'NOT_AUTHORIZED_IN_TIME'] as const) {
+    for (const name of [
+      'APP_NOT_FOUND',
+      'APP_DISABLED',
+      'OVER_CONNECTION_QUOTA',
+      'ORIGIN_NOT_ALLOWED',
+      'TERMINATED',
+      'INVALID_SIGNIN',
+      'NOT_AUTHORIZED_IN_TIME',
+    ] as const) {
       assert.equal(closeAction(ConnectionErrors[name].code), 'refused', name);
     }
     // Slow consumers and overload: come back after a pause.

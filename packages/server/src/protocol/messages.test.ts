@@ -36,7 +36,9 @@ describe('parseClientMessage', () => {
 
   it('treats an empty auth (pusher-js on public channels) as no auth, and reads resume_from', () => {
     assert.deepEqual(
-      parseClientMessage('{"event":"pusher:subscribe","data":{"channel":"news","auth":"","resume_from":"ab:3"}}'),
+      parseClientMessage(
+        '{"event":"pusher:subscribe","data":{"channel":"news","auth":"","resume_from":"ab:3"}}',
+      ),
       { type: 'subscribe', channel: 'news', resumeFrom: 'ab:3' },
     );
   });
@@ -88,7 +90,13 @@ describe('parseClientMessage', () => {
   });
 
   it('refuses unknown events, server-only events and pusher_internal events with UNKNOWN_EVENT', () => {
-    for (const event of ['hello', 'pusher:connection_established', 'pusher_internal:subscription_succeeded', 'pusher:error', 'Client-x']) {
+    for (const event of [
+      'hello',
+      'pusher:connection_established',
+      'pusher_internal:subscription_succeeded',
+      'pusher:error',
+      'Client-x',
+    ]) {
       const parsed = parseClientMessage(JSON.stringify({ event, channel: 'private-x', data: {} }));
       assert.equal(parsed.type, 'error', event);
       assert.equal(parsed.type === 'error' && parsed.error, ConnectionErrors.UNKNOWN_EVENT, event);
@@ -110,8 +118,18 @@ describe('server frames', () => {
     assert.deepEqual(JSON.parse(established.data), { socket_id: '1.2', activity_timeout: 120 });
 
     for (const [frame, event, channel, data] of [
-      [memberAdded('presence-x', 1, { n: 1 }), 'pusher_internal:member_added', 'presence-x', { user_id: 1, user_info: { n: 1 } }],
-      [memberAdded('presence-x', '2', undefined), 'pusher_internal:member_added', 'presence-x', { user_id: '2' }],
+      [
+        memberAdded('presence-x', 1, { n: 1 }),
+        'pusher_internal:member_added',
+        'presence-x',
+        { user_id: 1, user_info: { n: 1 } },
+      ],
+      [
+        memberAdded('presence-x', '2', undefined),
+        'pusher_internal:member_added',
+        'presence-x',
+        { user_id: '2' },
+      ],
       [memberRemoved('presence-x', 1), 'pusher_internal:member_removed', 'presence-x', { user_id: 1 }],
       [subscriptionCount('news', 3), 'pusher_internal:subscription_count', 'news', { subscription_count: 3 }],
       [signinSuccess('{"id":"1"}'), 'pusher:signin_success', undefined, { user_data: '{"id":"1"}' }],
@@ -133,7 +151,11 @@ describe('server frames', () => {
   it('builds subscription_succeeded with the presence member list and the extension fields', () => {
     const presence = { ids: ['1', 2], hash: { '1': { n: 'a' }, '2': null }, count: 2 };
     const parsed = JSON.parse(
-      subscriptionSucceeded('presence-x', { position: { epoch: 'e1', serial: 4 }, recovered: true, missed: 1 }, presence),
+      subscriptionSucceeded(
+        'presence-x',
+        { position: { epoch: 'e1', serial: 4 }, recovered: true, missed: 1 },
+        presence,
+      ),
     );
     assert.equal(parsed.event, 'pusher_internal:subscription_succeeded');
     assert.equal(parsed.channel, 'presence-x');
@@ -155,15 +177,25 @@ describe('server frames', () => {
   it('builds subscription errors and cache misses on the channel', () => {
     assert.deepEqual(
       JSON.parse(subscriptionErrorMessage('private-x', subscriptionError('AuthError', 'bad', 401))),
-      { event: 'pusher:subscription_error', channel: 'private-x', data: { type: 'AuthError', error: 'bad', status: 401 } },
+      {
+        event: 'pusher:subscription_error',
+        channel: 'private-x',
+        data: { type: 'AuthError', error: 'bad', status: 401 },
+      },
     );
     assert.deepEqual(JSON.parse(cacheMiss('cache-x')), { event: 'pusher:cache_miss', channel: 'cache-x' });
   });
 
   it('passes channel event data through untouched, with user_id and position when given', () => {
-    assert.deepEqual(JSON.parse(channelEvent('e', 'c', '{"a":1}')), { event: 'e', channel: 'c', data: '{"a":1}' });
+    assert.deepEqual(JSON.parse(channelEvent('e', 'c', '{"a":1}')), {
+      event: 'e',
+      channel: 'c',
+      data: '{"a":1}',
+    });
     assert.deepEqual(
-      JSON.parse(channelEvent('client-e', 'presence-c', { a: 1 }, { userId: 7, position: { epoch: 'x', serial: 2 } })),
+      JSON.parse(
+        channelEvent('client-e', 'presence-c', { a: 1 }, { userId: 7, position: { epoch: 'x', serial: 2 } }),
+      ),
       { event: 'client-e', channel: 'presence-c', data: { a: 1 }, user_id: 7, position: 'x:2' },
     );
   });

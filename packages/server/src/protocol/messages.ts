@@ -2,8 +2,8 @@
  * Pusher protocol 7 frames: parsing what clients send, encoding what the server sends. Pure: strings in,
  * typed values or strings out. Every inbound frame is a JSON envelope `{event, channel?, data?}`.
  */
-import { ConnectionErrors, type ConnectionErrorSpec, type SubscriptionError } from './errors.js';
-import { type Position, formatPosition } from './positions.js';
+import { type ConnectionErrorSpec, ConnectionErrors, type SubscriptionError } from './errors.js';
+import { formatPosition, type Position } from './positions.js';
 
 export type ClientMessage =
   | { type: 'ping' }

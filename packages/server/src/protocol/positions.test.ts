@@ -10,7 +10,22 @@ describe('positions', () => {
   });
 
   it('refuses malformed positions', () => {
-    for (const text of [undefined, null, 17, '', ':1', 'abc', 'abc:', 'abc:-1', 'abc:1.5', 'a:b:1', 'a,b:1', `${'a'.repeat(33)}:1`, 'abc:1e3', 'abc:1234567890123456']) {
+    for (const text of [
+      undefined,
+      null,
+      17,
+      '',
+      ':1',
+      'abc',
+      'abc:',
+      'abc:-1',
+      'abc:1.5',
+      'a:b:1',
+      'a,b:1',
+      `${'a'.repeat(33)}:1`,
+      'abc:1e3',
+      'abc:1234567890123456',
+    ]) {
       assert.equal(parsePosition(text), null, JSON.stringify(text));
     }
   });

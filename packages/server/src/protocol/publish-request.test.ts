@@ -24,12 +24,20 @@ describe('parsePublishEvent', () => {
       channels: ['a', 'b'],
       info: [],
     });
-    assert.deepEqual(parsePublishEvent({ name: 'e', data: 'plain text', channel: 'a' }, limits).channels, ['a']);
+    assert.deepEqual(parsePublishEvent({ name: 'e', data: 'plain text', channel: 'a' }, limits).channels, [
+      'a',
+    ]);
   });
 
   it('reads socket_id and info', () => {
     const event = parsePublishEvent(
-      { name: 'e', data: '', channels: ['presence-a'], socket_id: '123.456', info: 'user_count,subscription_count' },
+      {
+        name: 'e',
+        data: '',
+        channels: ['presence-a'],
+        socket_id: '123.456',
+        info: 'user_count,subscription_count',
+      },
       limits,
     );
     assert.equal(event.socketId, '123.456');
@@ -70,33 +78,49 @@ describe('parsePublishEvent', () => {
 
   it('limits event name length, channel name length and channels per event', () => {
     parsePublishEvent({ name: 'e'.repeat(200), data: '', channels: ['a'] }, limits);
-    assert.equal(refusal(() => parsePublishEvent({ name: 'e'.repeat(201), data: '', channels: ['a'] }, limits)).code, 'EVENT_NAME_TOO_LONG');
+    assert.equal(
+      refusal(() => parsePublishEvent({ name: 'e'.repeat(201), data: '', channels: ['a'] }, limits)).code,
+      'EVENT_NAME_TOO_LONG',
+    );
     parsePublishEvent({ name: 'e', data: '', channels: ['c'.repeat(164)] }, limits);
-    assert.equal(refusal(() => parsePublishEvent({ name: 'e', data: '', channels: ['c'.repeat(165)] }, limits)).code, 'INVALID_CHANNEL');
+    assert.equal(
+      refusal(() => parsePublishEvent({ name: 'e', data: '', channels: ['c'.repeat(165)] }, limits)).code,
+      'INVALID_CHANNEL',
+    );
     const hundred = Array.from({ length: 100 }, (_, index) => `c${index}`);
     parsePublishEvent({ name: 'e', data: '', channels: hundred }, limits);
-    const error = refusal(() => parsePublishEvent({ name: 'e', data: '', channels: [...hundred, 'c100'] }, limits));
+    const error = refusal(() =>
+      parsePublishEvent({ name: 'e', data: '', channels: [...hundred, 'c100'] }, limits),
+    );
     assert.equal(error.code, 'TOO_MANY_CHANNELS');
     assert.match(error.message, /at most 100 channels; got 101/);
     // Per-app limits.
     assert.equal(
-      refusal(() => parsePublishEvent({ name: 'e', data: '', channels: ['a', 'b'] }, { ...limits, maxChannelsPerEvent: 1 })).code,
+      refusal(() =>
+        parsePublishEvent(
+          { name: 'e', data: '', channels: ['a', 'b'] },
+          { ...limits, maxChannelsPerEvent: 1 },
+        ),
+      ).code,
       'TOO_MANY_CHANNELS',
     );
   });
 
   it('measures data in UTF-8 bytes and refuses oversized data with 413', () => {
     parsePublishEvent({ name: 'e', data: 'x'.repeat(10_240), channels: ['a'] }, limits);
-    const error = refusal(() => parsePublishEvent({ name: 'e', data: 'é'.repeat(5_121), channels: ['a'] }, limits));
+    const error = refusal(() =>
+      parsePublishEvent({ name: 'e', data: 'é'.repeat(5_121), channels: ['a'] }, limits),
+    );
     assert.equal(error.status, 413);
     assert.equal(error.code, 'PAYLOAD_TOO_LARGE');
     assert.match(error.message, /10242 bytes; the limit is 10240/);
   });
 
   it('allows the #server-to-user- channels sendToUser publishes to', () => {
-    assert.deepEqual(parsePublishEvent({ name: 'e', data: '', channels: ['#server-to-user-42'] }, limits).channels, [
-      '#server-to-user-42',
-    ]);
+    assert.deepEqual(
+      parsePublishEvent({ name: 'e', data: '', channels: ['#server-to-user-42'] }, limits).channels,
+      ['#server-to-user-42'],
+    );
   });
 });
 
@@ -104,7 +128,10 @@ describe('parseBatch', () => {
   const item = { name: 'e', data: '{}', channel: 'a' };
 
   it('parses each item in order', () => {
-    const events = parseBatch({ batch: [item, { ...item, channel: 'b', info: 'subscription_count' }] }, limits);
+    const events = parseBatch(
+      { batch: [item, { ...item, channel: 'b', info: 'subscription_count' }] },
+      limits,
+    );
     assert.deepEqual(
       events.map((event) => [event.channels, event.info]),
       [

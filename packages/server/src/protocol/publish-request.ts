@@ -4,6 +4,7 @@
  */
 import { channelNameProblem, channelType } from './channels.js';
 import { HttpError } from './errors.js';
+import { eventNameProblem } from './events.js';
 import { type Limits, SOCKET_ID_PATTERN } from './limits.js';
 
 export interface PublishEvent {
@@ -50,9 +51,11 @@ export function parsePublishEvent(body: unknown, limits: Limits, where = ''): Pu
   if (name.length > limits.maxEventNameLength) {
     throw badRequest(
       'EVENT_NAME_TOO_LONG',
-      `${where}event name is longer than ${limits.maxEventNameLength} characters`,
+      `${where}"name" is longer than ${limits.maxEventNameLength} characters`,
     );
   }
+  const nameProblem = eventNameProblem(name, limits.maxEventNameLength);
+  if (nameProblem) throw badRequest('INVALID_EVENT_NAME', `${where}"name": ${nameProblem}`);
   if (name.startsWith('pusher:') || name.startsWith('pusher_internal:')) {
     throw badRequest('RESERVED_EVENT_NAME', `${where}event names starting with "pusher:" are reserved`);
   }

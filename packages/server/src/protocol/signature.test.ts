@@ -112,7 +112,14 @@ describe('HTTP API request signatures', () => {
       hmacSha256Hex(SECRET, stringToSign),
       'da454824c97ba181a32ccc17a72625ba02771f50b50e1e7430e47a1f3f457e6c',
     );
-    const signed = signApiRequest({ key: KEY, secret: SECRET }, 'POST', '/apps/3/events', body, {}, 1353088179);
+    const signed = signApiRequest(
+      { key: KEY, secret: SECRET },
+      'POST',
+      '/apps/3/events',
+      body,
+      {},
+      1353088179,
+    );
     assert.equal(
       new URLSearchParams(signed.query).get('auth_signature'),
       'da454824c97ba181a32ccc17a72625ba02771f50b50e1e7430e47a1f3f457e6c',
@@ -121,7 +128,11 @@ describe('HTTP API request signatures', () => {
 
   it('signs exactly as the pusher Node SDK does (GET with params, POST with body)', () => {
     for (const request of [
-      { method: 'GET', path: '/apps/3/channels', params: { filter_by_prefix: 'presence-', info: 'user_count' } },
+      {
+        method: 'GET',
+        path: '/apps/3/channels',
+        params: { filter_by_prefix: 'presence-', info: 'user_count' },
+      },
       { method: 'POST', path: '/apps/3/events', params: {}, body },
       { method: 'POST', path: '/apps/3/users/42/terminate_connections', params: {}, body: '{}' },
     ]) {
@@ -178,7 +189,11 @@ describe('webhook signatures', () => {
     assert.equal(
       sdk
         .webhook({
-          headers: { 'x-pusher-key': KEY, 'x-pusher-signature': signature, 'content-type': 'application/json' },
+          headers: {
+            'x-pusher-key': KEY,
+            'x-pusher-signature': signature,
+            'content-type': 'application/json',
+          },
           rawBody: reformatted,
         })
         .isValid(),

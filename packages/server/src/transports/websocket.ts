@@ -3,15 +3,15 @@
  * frames are pre-built once per message (`Outbound.wsFrame`) and written straight to the TCP socket, several per
  * write when they queued up in the same event-loop turn (cork/uncork → one writev).
  */
-import { randomInt } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
-import { originAllowed, type AppRegistry } from '../apps/registry.js';
+import { type AppRegistry, originAllowed } from '../apps/registry.js';
 import type { Hub } from '../channels/hub.js';
 import { Connection, type Transport } from '../connections/connection.js';
 import type { ConnectionHandler } from '../connections/handler.js';
 import type { Outbound } from '../connections/outbound.js';
+import { newSocketId } from '../connections/socket-id.js';
 import { type ConnectionErrorSpec, ConnectionErrors } from '../protocol/errors.js';
 import { MAX_INBOUND_FRAME_BYTES } from '../protocol/limits.js';
 import { errorMessage } from '../protocol/messages.js';
@@ -157,12 +157,4 @@ export function checkProtocol(value: string | null): ConnectionErrorSpec | null 
     return ConnectionErrors.UNSUPPORTED_PROTOCOL;
   }
   return null;
-}
-
-/** Two random integers, as Pusher's socket ids; unique on this node (checked), practically unique cluster-wide. */
-export function newSocketId(hub: Hub, appId: string): string {
-  for (;;) {
-    const id = `${randomInt(1, 2 ** 31 - 1)}.${randomInt(1, 2 ** 31 - 1)}`;
-    if (!hub.connection(appId, id)) return id;
-  }
 }

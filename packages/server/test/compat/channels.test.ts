@@ -14,8 +14,8 @@ import {
   dataOf,
   nextEvent,
   RawClient,
-  sdkFor,
   type ServerHandle,
+  sdkFor,
   signedFetch,
   sleep,
   startTestServer,
@@ -201,7 +201,9 @@ describe('private channels', () => {
 describe('presence channels', () => {
   it('lists members (with the joiner) and announces joins and leaves to the others', async () => {
     const name = fresh('presence-room-');
-    const alice = await connectedClient(server, { presence: { user_id: 'alice', user_info: { name: 'Alice' } } });
+    const alice = await connectedClient(server, {
+      presence: { user_id: 'alice', user_info: { name: 'Alice' } },
+    });
     const aliceChannel = (await subscribed(alice, name)) as PusherJs.PresenceChannel;
     assert.equal(aliceChannel.members.count, 1);
     assert.deepEqual(aliceChannel.members.me, { id: 'alice', info: { name: 'Alice' } });
@@ -256,7 +258,9 @@ describe('presence channels', () => {
     const auth = sdkFor(server).authorizeChannel(socketId, name, { user_id: 42 } as never);
     const frame = await client.subscribe(name, { auth: auth.auth, channel_data: auth.channel_data });
     assert.equal(frame.event, 'pusher_internal:subscription_succeeded');
-    const { presence } = dataOf<{ presence: { ids: unknown[]; hash: Record<string, unknown>; count: number } }>(frame);
+    const { presence } = dataOf<{
+      presence: { ids: unknown[]; hash: Record<string, unknown>; count: number };
+    }>(frame);
     assert.deepEqual(presence, { ids: [42], hash: { '42': null }, count: 1 });
 
     const other = await RawClient.connect(server, { key: main.key });
@@ -301,7 +305,13 @@ describe('presence channels', () => {
     const noData = await client.subscribe(name, { auth: sdk.authorizeChannel(socketId, name).auth });
     assert.equal(noData.event, 'pusher:subscription_error');
     assert.equal((noData.data as SubscriptionError).status, 401);
-    for (const channelData of ['not json', '[]', '{"user_info":{}}', '{"user_id":""}', '{"user_id":{"a":1}}']) {
+    for (const channelData of [
+      'not json',
+      '[]',
+      '{"user_info":{}}',
+      '{"user_id":""}',
+      '{"user_id":{"a":1}}',
+    ]) {
       const auth = `${main.key}:${(await import('node:crypto'))
         .createHmac('sha256', main.secret)
         .update(`${socketId}:${name}:${channelData}`)
@@ -327,7 +337,10 @@ describe('presence channels', () => {
 
   it('limits user_info size (LimitReached 4301)', async () => {
     const name = fresh('presence-big-');
-    const big = await connectedClient(server, { app: small, presence: { user_id: 'big', user_info: { bio: 'x'.repeat(200) } } });
+    const big = await connectedClient(server, {
+      app: small,
+      presence: { user_id: 'big', user_info: { bio: 'x'.repeat(200) } },
+    });
     const error = await subscriptionError(big, name);
     assert.deepEqual({ type: error.type, status: error.status }, { type: 'LimitReached', status: 4301 });
   });
@@ -397,7 +410,9 @@ describe('cache channels', () => {
     await sdkFor(server, small).trigger(name, 'state', { v: 1 });
     const early = await RawClient.connect(server, { key: small.key });
     await early.client.subscribe(name);
-    await early.client.nextOf(['state', 'pusher:cache_miss'], name).then((frame) => assert.equal(frame.event, 'state'));
+    await early.client
+      .nextOf(['state', 'pusher:cache_miss'], name)
+      .then((frame) => assert.equal(frame.event, 'state'));
     await sleep(1_100);
     const late = await RawClient.connect(server, { key: small.key });
     await late.client.subscribe(name);
@@ -409,7 +424,10 @@ describe('cache channels', () => {
     const name = fresh('cache-info-');
     await sdkFor(server).trigger(name, 'state', { v: 3 });
     const response = await sdkFor(server).get({ path: `/channels/${name}`, params: { info: 'cache' } });
-    const body = (await response.json()) as { occupied: boolean; cache: { event: string; data: string; ttl: number } };
+    const body = (await response.json()) as {
+      occupied: boolean;
+      cache: { event: string; data: string; ttl: number };
+    };
     assert.equal(body.occupied, false);
     assert.equal(body.cache.event, 'state');
     assert.equal(body.cache.data, '{"v":3}');
@@ -441,9 +459,9 @@ describe('channel names and subscription limits', () => {
     const error = await subscriptionError(pusher, fresh('one-too-many-'));
     assert.deepEqual({ type: error.type, status: error.status }, { type: 'LimitReached', status: 4100 });
     // Unsubscribing frees a slot.
-    const first = Object.keys((pusher.channels as unknown as { channels: Record<string, unknown> }).channels).find((name) =>
-      name.startsWith('many-'),
-    )!;
+    const first = Object.keys(
+      (pusher.channels as unknown as { channels: Record<string, unknown> }).channels,
+    ).find((name) => name.startsWith('many-'))!;
     pusher.unsubscribe(first);
     await subscribed(pusher, fresh('freed-'));
   });
@@ -451,17 +469,26 @@ describe('channel names and subscription limits', () => {
 
 describe('laravel-echo', () => {
   it('listens to public, private and presence channels with Laravel event names', async () => {
-    const client = await connectedClient(server, { presence: { user_id: 'echo-user', user_info: { name: 'Echo' } } });
+    const client = await connectedClient(server, {
+      presence: { user_id: 'echo-user', user_info: { name: 'Echo' } },
+    });
     const echo = new Echo({ broadcaster: 'pusher', client });
     const sdk = sdkFor(server);
     const id = fresh('');
 
-    const publicEvent = new Promise((resolve) => echo.channel(`orders-${id}`).listen('OrderShipped', resolve));
-    const privateEvent = new Promise((resolve) => echo.private(`App.Models.User.${id}`).listen('.custom-name', resolve));
+    const publicEvent = new Promise((resolve) =>
+      echo.channel(`orders-${id}`).listen('OrderShipped', resolve),
+    );
+    const privateEvent = new Promise((resolve) =>
+      echo.private(`App.Models.User.${id}`).listen('.custom-name', resolve),
+    );
     const here = new Promise<unknown[]>((resolve) => echo.join(`chat.${id}`).here(resolve));
     assert.deepEqual(await within(here, 'Echo here()'), [{ name: 'Echo' }]);
     await waitFor(
-      () => ['orders-', 'private-App.Models.User.'].every((prefix) => (client.channel(`${prefix}${id}`) as { subscribed?: boolean })?.subscribed),
+      () =>
+        ['orders-', 'private-App.Models.User.'].every(
+          (prefix) => (client.channel(`${prefix}${id}`) as { subscribed?: boolean })?.subscribed,
+        ),
       'Echo subscriptions',
     );
 
@@ -472,7 +499,9 @@ describe('laravel-echo', () => {
 
     const joining = new Promise((resolve) => echo.join(`chat.${id}`).joining(resolve));
     const leaving = new Promise((resolve) => echo.join(`chat.${id}`).leaving(resolve));
-    const other = await connectedClient(server, { presence: { user_id: 'other', user_info: { name: 'Other' } } });
+    const other = await connectedClient(server, {
+      presence: { user_id: 'other', user_info: { name: 'Other' } },
+    });
     await subscribed(other, `presence-chat.${id}`);
     assert.deepEqual(await within(joining, 'Echo joining()'), { name: 'Other' });
     other.disconnect();
@@ -494,7 +523,10 @@ describe('laravel-echo', () => {
     const echo = new Echo({ broadcaster: 'pusher', client });
     const name = fresh('vault-');
     const received = new Promise((resolve) => echo.encryptedPrivate(name).listen('.sealed', resolve));
-    await waitFor(() => (client.channel(`private-encrypted-${name}`) as { subscribed?: boolean })?.subscribed, 'subscription');
+    await waitFor(
+      () => (client.channel(`private-encrypted-${name}`) as { subscribed?: boolean })?.subscribed,
+      'subscription',
+    );
     await sdkFor(server).trigger(`private-encrypted-${name}`, 'sealed', { s: 1 });
     assert.deepEqual(await within(received, 'Echo encrypted event'), { s: 1 });
   });

@@ -13,8 +13,8 @@ import {
   nextEvent,
   nextEventWithMetadata,
   RawClient,
-  sdkFor,
   type ServerHandle,
+  sdkFor,
   sleep,
   startTestServer,
   subscribed,
@@ -194,7 +194,8 @@ describe('client events that are refused', () => {
   it('beyond 10 per second per connection (4301), without closing; the next second is allowed again', async () => {
     const name = fresh('private-flood-');
     const { sender, receiver } = await rawPair(name);
-    for (let index = 0; index < 15; index++) sender.send({ event: 'client-n', channel: name, data: { index } });
+    for (let index = 0; index < 15; index++)
+      sender.send({ event: 'client-n', channel: name, data: { index } });
     for (let index = 0; index < 5; index++) {
       const error = errorOf(await sender.next('pusher:error'));
       assert.equal(error.code, 4301);

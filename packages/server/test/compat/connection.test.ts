@@ -74,7 +74,11 @@ describe('handshake', () => {
   });
 
   it('accepts protocol versions 4 to 7 and the query pusher-js sends', async () => {
-    for (const query of ['protocol=7&client=js&version=8.6.0&flash=false', 'protocol=4', 'protocol=6&client=php']) {
+    for (const query of [
+      'protocol=7&client=js&version=8.6.0&flash=false',
+      'protocol=4',
+      'protocol=6&client=php',
+    ]) {
       const { socketId } = await RawClient.connect(server, { query });
       assert.match(socketId, /^\d+\.\d+$/);
     }
@@ -85,7 +89,8 @@ describe('handshake', () => {
   it('refuses a missing protocol with 4008', () =>
     expectRefusal({ query: 'client=js&version=8.6.0' }, 4008, /No protocol version supplied/));
 
-  it('refuses a non-integer protocol with 4006', () => expectRefusal({ query: 'protocol=seven' }, 4006, /Invalid version/));
+  it('refuses a non-integer protocol with 4006', () =>
+    expectRefusal({ query: 'protocol=seven' }, 4006, /Invalid version/));
 
   it('refuses protocols 1-3 and unknown future versions with 4007', async () => {
     await expectRefusal({ query: 'protocol=3' }, 4007, /Unsupported protocol version/);
@@ -95,7 +100,8 @@ describe('handshake', () => {
 });
 
 describe('refusals before the connection is admitted', () => {
-  it('refuses an unknown key with 4001', () => expectRefusal({ key: 'no-such-key' }, 4001, /Application does not exist/));
+  it('refuses an unknown key with 4001', () =>
+    expectRefusal({ key: 'no-such-key' }, 4001, /Application does not exist/));
 
   it('pusher-js gives up on an unknown key (4001: no reconnect) and reports the error', async () => {
     const pusher = pusherClient(server, { app: { id: 'x', key: 'no-such-key', secret: 'x' } });
@@ -106,11 +112,16 @@ describe('refusals before the connection is admitted', () => {
     assert.equal(pusher.connection.state, 'disconnected', 'no reconnect');
   });
 
-  it('refuses a disabled app with 4003', () => expectRefusal({ key: disabled.key }, 4003, /Application is disabled/));
+  it('refuses a disabled app with 4003', () =>
+    expectRefusal({ key: disabled.key }, 4003, /Application is disabled/));
 
   it('refuses origins outside the allow-list with 4009, and accepts listed and wildcard origins', async () => {
     await expectRefusal({ key: origins.key, origin: 'https://evil.test' }, 4009, /Origin not allowed/);
-    await expectRefusal({ key: origins.key, origin: 'https://good.test.evil.test' }, 4009, /Origin not allowed/);
+    await expectRefusal(
+      { key: origins.key, origin: 'https://good.test.evil.test' },
+      4009,
+      /Origin not allowed/,
+    );
     await RawClient.connect(server, { key: origins.key, origin: 'https://good.test' });
     await RawClient.connect(server, { key: origins.key, origin: 'https://shop.example.com' });
     // Other apps accept any origin by default.
@@ -218,7 +229,12 @@ describe('frames that must not crash anything', () => {
 
   it('answers unknown events and server-only events with pusher:error and keeps the connection', async () => {
     const { client } = await RawClient.connect(server);
-    for (const event of ['hello', 'pusher:connection_established', 'pusher_internal:member_added', 'pusher:error']) {
+    for (const event of [
+      'hello',
+      'pusher:connection_established',
+      'pusher_internal:member_added',
+      'pusher:error',
+    ]) {
       client.send({ event, data: {} });
       const error = dataOf<{ code: number | null; message: string }>(await client.next('pusher:error'));
       assert.equal(error.code, null);

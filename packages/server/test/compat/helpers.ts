@@ -11,7 +11,7 @@ import PusherJs from 'pusher-js';
 import WebSocket from 'ws';
 import { type ServerHandle, type StartOptions, startServer, type TestApp } from '../harness.js';
 
-export { startServer, type ServerHandle, type TestApp };
+export { type ServerHandle, startServer, type TestApp };
 
 /** A fixed 32-byte master key for encrypted channels (base64, as the SDKs take it). */
 export const MASTER_KEY_BASE64 = randomBytes(32).toString('base64');
@@ -77,7 +77,10 @@ export async function startTestServer(options: StartOptions = {}): Promise<Serve
 }
 
 /** A config file app with defaults filled in for tests. */
-export function testApp(id: string, settings: Record<string, unknown> = {}): TestApp & Record<string, unknown> {
+export function testApp(
+  id: string,
+  settings: Record<string, unknown> = {},
+): TestApp & Record<string, unknown> {
   return { id, key: `${id}-key`, secret: `${id}-secret`, ...settings };
 }
 
@@ -104,8 +107,9 @@ export function sdkFor(server: ServerHandle, app: TestApp = server.app): Pusher 
  * that is harmless; here it would keep each test process alive for 30 s. Closing a closed socket does nothing.
  */
 {
-  const runtime = (PusherJs as unknown as { Runtime: { getWebSocketAPI(): { prototype: Record<string, unknown> } } })
-    .Runtime;
+  const runtime = (
+    PusherJs as unknown as { Runtime: { getWebSocketAPI(): { prototype: Record<string, unknown> } } }
+  ).Runtime;
   const prototype = runtime.getWebSocketAPI().prototype as {
     readyState?: number;
     close: (this: { readyState?: number }, ...args: unknown[]) => unknown;
@@ -300,7 +304,10 @@ export class RawClient {
     onCleanup(() => this.terminate());
   }
 
-  static open(server: ServerHandle, options: { key?: string; query?: string; path?: string; origin?: string } = {}) {
+  static open(
+    server: ServerHandle,
+    options: { key?: string; query?: string; path?: string; origin?: string } = {},
+  ) {
     const path = options.path ?? `/app/${options.key ?? server.app.key}`;
     const query = options.query ?? 'protocol=7&client=js&version=8.6.0&flash=false';
     const headers = options.origin ? { Origin: options.origin } : undefined;
@@ -368,7 +375,8 @@ export class RawClient {
     for (;;) {
       while (this.cursor < this.frames.length) {
         const frame = this.frames[this.cursor++]!;
-        if (events.includes(frame.event) && (channel === undefined || frame.channel === channel)) return frame;
+        if (events.includes(frame.event) && (channel === undefined || frame.channel === channel))
+          return frame;
       }
       const left = until - Date.now();
       if (left <= 0 || this.isClosed) {
@@ -386,7 +394,9 @@ export class RawClient {
 
   /** Frames received so far with this event name. */
   all(event: string, channel?: string): Frame[] {
-    return this.frames.filter((frame) => frame.event === event && (channel === undefined || frame.channel === channel));
+    return this.frames.filter(
+      (frame) => frame.event === event && (channel === undefined || frame.channel === channel),
+    );
   }
 
   /** Sends a ping and waits for the pong: proves the connection still works after whatever came before. */
@@ -497,7 +507,12 @@ export async function signedFetch(
   server: ServerHandle,
   method: 'GET' | 'POST',
   subPath: string,
-  options: { body?: string; params?: Record<string, string>; app?: TestApp; tamper?: (query: string) => string } = {},
+  options: {
+    body?: string;
+    params?: Record<string, string>;
+    app?: TestApp;
+    tamper?: (query: string) => string;
+  } = {},
 ): Promise<Response> {
   const app = options.app ?? server.app;
   const sdk = sdkFor(server, app);

@@ -12,18 +12,24 @@ import {
   connectedClient,
   nextEvent,
   RawClient,
-  sdkFor,
   type ServerHandle,
+  sdkFor,
   signedFetch,
   startTestServer,
   subscribed,
-  testApp,
   type TestApp,
+  testApp,
 } from './helpers.js';
 
 const api = testApp('api');
 const tight = testApp('tight', {
-  limits: { maxPayloadBytes: 100, maxChannelsPerEvent: 2, maxBatchSize: 2, maxEventNameLength: 10, maxChannelNameLength: 20 },
+  limits: {
+    maxPayloadBytes: 100,
+    maxChannelsPerEvent: 2,
+    maxBatchSize: 2,
+    maxEventNameLength: 10,
+    maxChannelNameLength: 20,
+  },
 });
 const limited = testApp('limited', { limits: { httpRequestsPerSecond: 2 } });
 const off = testApp('off', { enabled: false });
@@ -74,7 +80,9 @@ async function watcher(channel: string, app = api) {
       const marker = fresh('marker-');
       await sdkFor(server, app).trigger(channel, marker, {});
       await client.next(marker);
-      const events = client.frames.filter((frame) => !frame.event.startsWith('pusher') && frame.event !== marker);
+      const events = client.frames.filter(
+        (frame) => !frame.event.startsWith('pusher') && frame.event !== marker,
+      );
       assert.deepEqual(events, []);
     },
   };
@@ -105,7 +113,10 @@ describe('POST /apps/{id}/events', () => {
 
   it('excludes the socket_id given', async () => {
     const name = fresh('exclude-');
-    const [sender, other] = await Promise.all([connectedClient(server, { app: api }), connectedClient(server, { app: api })]);
+    const [sender, other] = await Promise.all([
+      connectedClient(server, { app: api }),
+      connectedClient(server, { app: api }),
+    ]);
     const senderChannel = await subscribed(sender, name);
     const otherChannel = await subscribed(other, name);
     const seen: unknown[] = [];
@@ -197,7 +208,10 @@ describe('GET /apps/{id}/channels', () => {
   });
 
   it('refuses info=user_count without a presence- prefix (400)', async () => {
-    const response = await signedFetch(server, 'GET', '/channels', { params: { info: 'user_count' }, app: api });
+    const response = await signedFetch(server, 'GET', '/channels', {
+      params: { info: 'user_count' },
+      app: api,
+    });
     assert.equal(response.status, 400);
     assert.match(String((await json(response)).error), /presence-/);
   });
@@ -208,7 +222,10 @@ describe('GET /apps/{id}/channels/{name} and /users', () => {
     const plain = fresh('single-');
     const presence = fresh('presence-single-');
     const unoccupied = await sdk.get({ path: `/channels/${plain}`, params: { info: 'subscription_count' } });
-    assert.deepEqual(await json(unoccupied as unknown as Response), { occupied: false, subscription_count: 0 });
+    assert.deepEqual(await json(unoccupied as unknown as Response), {
+      occupied: false,
+      subscription_count: 0,
+    });
 
     const a = await connectedClient(server, { app: api, presence: { user_id: 'same' } });
     const b = await connectedClient(server, { app: api, presence: { user_id: 'same' } });
@@ -261,7 +278,8 @@ describe('request signatures', () => {
   it('refuses a tampered signature, a changed query, and a wrong secret (401), through the SDK too', async () => {
     const tampered = await signedFetch(server, 'GET', '/channels', {
       app: api,
-      tamper: (query) => query.replace(/auth_signature=(.)/, (_, c: string) => `auth_signature=${c === 'a' ? 'b' : 'a'}`),
+      tamper: (query) =>
+        query.replace(/auth_signature=(.)/, (_, c: string) => `auth_signature=${c === 'a' ? 'b' : 'a'}`),
     });
     assert.equal(tampered.status, 401);
     const changed = await signedFetch(server, 'GET', '/channels', {
@@ -282,9 +300,16 @@ describe('request signatures', () => {
     const name = fresh('md5-');
     const watch = await watcher(name);
     const signedBody = JSON.stringify({ name: 'e', channels: [name], data: '{"amount":1}' });
-    const query = sdk.createSignedQueryString({ method: 'POST', path: `/apps/${api.id}/events`, body: signedBody });
+    const query = sdk.createSignedQueryString({
+      method: 'POST',
+      path: `/apps/${api.id}/events`,
+      body: signedBody,
+    });
     const forged = signedBody.replace('1', '1000');
-    const response = await fetch(`${server.url}/apps/${api.id}/events?${query}`, { method: 'POST', body: forged });
+    const response = await fetch(`${server.url}/apps/${api.id}/events?${query}`, {
+      method: 'POST',
+      body: forged,
+    });
     assert.equal(response.status, 401);
     assert.match(String((await json(response)).error), /body_md5/);
     const unsigned = await fetch(`${server.url}/apps/${api.id}/events`, { method: 'POST', body: signedBody });
@@ -293,9 +318,12 @@ describe('request signatures', () => {
   });
 
   it('answers 404 for an unknown app id and 403 for a disabled app', async () => {
-    await assert.rejects(sdkFor(server, { id: 'nope', key: api.key, secret: api.secret }).trigger('x', 'e', {}), {
-      status: 404,
-    });
+    await assert.rejects(
+      sdkFor(server, { id: 'nope', key: api.key, secret: api.secret }).trigger('x', 'e', {}),
+      {
+        status: 404,
+      },
+    );
     await assert.rejects(sdkFor(server, off).trigger('x', 'e', {}), { status: 403 });
   });
 });
@@ -362,7 +390,10 @@ describe('limits and malformed requests', () => {
       [JSON.stringify({ name: 'e', data: '{}' }), /"channels"/],
       [JSON.stringify({ name: 'e', channels: [`${name} x`], data: '{}' }), /may only contain/],
       [JSON.stringify({ name: 'pusher:member_added', channels: [name], data: '{}' }), /reserved/],
-      [JSON.stringify({ name: 'pusher_internal:subscription_succeeded', channels: [name], data: '{}' }), /reserved/],
+      [
+        JSON.stringify({ name: 'pusher_internal:subscription_succeeded', channels: [name], data: '{}' }),
+        /reserved/,
+      ],
     ];
     for (const [body, message] of bodies) {
       const response = await signedFetch(server, 'POST', '/events', { app: api, body });
@@ -373,7 +404,12 @@ describe('limits and malformed requests', () => {
     }
     const batch = await signedFetch(server, 'POST', '/batch_events', {
       app: api,
-      body: JSON.stringify({ batch: [{ name: 'ok', channel: name, data: '{}' }, { name: 'bad', channel: name }] }),
+      body: JSON.stringify({
+        batch: [
+          { name: 'ok', channel: name, data: '{}' },
+          { name: 'bad', channel: name },
+        ],
+      }),
     });
     assert.equal(batch.status, 400);
     assert.match(String((await json(batch)).error), /batch\[1\]/);
@@ -419,7 +455,10 @@ describe('history (PressRelay extension)', () => {
     assert.equal(all.events.length, 3);
     const since = all.events[0]!.position;
     const after = (await json(
-      (await sdk.get({ path: `/channels/${name}/history`, params: { since, limit: '1' } })) as unknown as Response,
+      (await sdk.get({
+        path: `/channels/${name}/history`,
+        params: { since, limit: '1' },
+      })) as unknown as Response,
     )) as { more: boolean; events: Array<{ data: string }> };
     assert.equal(after.more, true);
     assert.deepEqual(

@@ -13,13 +13,13 @@ import {
   dataOf,
   nextEvent,
   RawClient,
-  sdkFor,
   type ServerHandle,
+  sdkFor,
   sleep,
   startTestServer,
   subscribed,
-  testApp,
   type TestApp,
+  testApp,
   waitFor,
   waitForState,
 } from './helpers.js';
@@ -43,21 +43,31 @@ function fresh(prefix: string): string {
 }
 
 /** A pusher-js client signed in as `id`; resolves once its `#server-to-user-` subscription is confirmed. */
-async function signedIn(id: string, extra: { watchlist?: string[]; user_info?: unknown; app?: TestApp } = {}) {
+async function signedIn(
+  id: string,
+  extra: { watchlist?: string[]; user_info?: unknown; app?: TestApp } = {},
+) {
   const pusher = await connectedClient(server, {
     app: extra.app ?? users,
     user: { id, user_info: extra.user_info, watchlist: extra.watchlist },
   });
   pusher.signin();
   await waitFor(
-    () => (pusher.user as unknown as { serverToUserChannel?: { subscribed: boolean } }).serverToUserChannel?.subscribed,
+    () =>
+      (pusher.user as unknown as { serverToUserChannel?: { subscribed: boolean } }).serverToUserChannel
+        ?.subscribed,
     `sign-in of ${id}`,
   );
   return pusher;
 }
 
 /** Signs a raw socket in with SDK-signed user data. */
-async function rawSignin(client: RawClient, socketId: string, userData: Record<string, unknown>, app = users) {
+async function rawSignin(
+  client: RawClient,
+  socketId: string,
+  userData: Record<string, unknown>,
+  app = users,
+) {
   const { auth, user_data } = sdkFor(server, app).authenticateUser(socketId, userData as never);
   client.send({ event: 'pusher:signin', data: { auth, user_data } });
   return client.nextOf(['pusher:signin_success', 'pusher:error']);
@@ -150,8 +160,10 @@ describe('sign-in and sendToUser', () => {
         userAuthentication: {
           endpoint: '/unused',
           transport: 'ajax',
-          customHandler: ({ socketId }: { socketId: string }, callback: (error: Error | null, data: unknown) => void) =>
-            callback(null, forger.authenticateUser(socketId, { id: 'x' })),
+          customHandler: (
+            { socketId }: { socketId: string },
+            callback: (error: Error | null, data: unknown) => void,
+          ) => callback(null, forger.authenticateUser(socketId, { id: 'x' })),
         },
       },
     });
@@ -205,7 +217,10 @@ describe('terminate_connections', () => {
     const { client, socketId } = await RawClient.connect(server, { key: users.key });
     await rawSignin(client, socketId, { id });
     await sdkFor(server, users).terminateUserConnections(id);
-    assert.deepEqual(dataOf(await client.next('pusher:error')), { code: 4009, message: 'You got disconnected by the app.' });
+    assert.deepEqual(dataOf(await client.next('pusher:error')), {
+      code: 4009,
+      message: 'You got disconnected by the app.',
+    });
     assert.equal((await client.waitClose()).code, 4009);
   });
 
@@ -219,7 +234,10 @@ describe('watchlist', () => {
   it('reports the current state after sign-in, then every change', async () => {
     const [online, later] = [fresh('online'), fresh('later')];
     await signedIn(online);
-    const watcher = await connectedClient(server, { app: users, user: { id: fresh('watcher'), watchlist: [online, later] } });
+    const watcher = await connectedClient(server, {
+      app: users,
+      user: { id: fresh('watcher'), watchlist: [online, later] },
+    });
     const watchlist = (watcher.user as unknown as { watchlist: Parameters<typeof nextEvent>[0] }).watchlist;
     const initialOnline = nextEvent<{ name: string; user_ids: string[] }>(watchlist, 'online');
     const initialOffline = nextEvent<{ name: string; user_ids: string[] }>(watchlist, 'offline');
@@ -240,7 +258,10 @@ describe('watchlist', () => {
     const watchlist = Array.from({ length: 101 }, (_, index) => `w${index}`);
     client.send({
       event: 'pusher:signin',
-      data: sdkFor(server, users).authenticateUser(socketId, { id: fresh('big-watcher'), watchlist } as never),
+      data: sdkFor(server, users).authenticateUser(socketId, {
+        id: fresh('big-watcher'),
+        watchlist,
+      } as never),
     });
     const error = dataOf<{ code: number }>(await client.next('pusher:error'));
     assert.equal(error.code, 4302);

@@ -1,0 +1,167 @@
+/**
+ * Long-polling: `GET /app/{key}/poll?channel=…` opens, `GET /app/{key}/poll?session=…&ack=N` waits up to 25 s
+ * for messages after N. Messages stay queued until acknowledged, so a poll lost in flight loses nothing: the next
+ * poll with the same `ack` gets them again. Upstream goes through `POST /app/{key}/send`.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendJson } from '../api/http.js';
+import { Connection, type Transport } from '../connections/connection.js';
+import type { Outbound } from '../connections/outbound.js';
+import { newSessionToken, newSocketId } from '../connections/socket-id.js';
+import { HttpError } from '../protocol/errors.js';
+import {
+  admit,
+  corsHeaders,
+  type HttpTransportContext,
+  resumePositions,
+  subscribeUrlChannels,
+  urlChannels,
+} from './http-common.js';
+
+export const POLL_WAIT_MS = 25_000;
+export const POLL_SESSION_TIMEOUT_MS = 60_000;
+
+interface Queued {
+  seq: number;
+  json: string;
+}
+
+export class PollTransport implements Transport {
+  readonly name = 'poll' as const;
+  private queue: Queued[] = [];
+  private queuedBytes = 0;
+  private nextSeq = 1;
+  private acked = 0;
+  private waiting: { response: ServerResponse; since: number; headers: Record<string, string> } | null = null;
+  private lastPoll: number;
+  private ended = false;
+
+  constructor(
+    private readonly token: string,
+    private readonly onEnd: (code: number) => void,
+  ) {
+    this.lastPoll = Date.now();
+  }
+
+  flush(messages: Outbound | Outbound[]): void {
+    if (this.ended) return;
+    for (const message of Array.isArray(messages) ? messages : [messages]) {
+      this.queue.push({ seq: this.nextSeq++, json: message.json });
+      this.queuedBytes += message.json.length;
+    }
+    if (this.waiting) this.answer();
+  }
+
+  bufferedBytes(): number {
+    return this.queuedBytes;
+  }
+
+  close(code: number): void {
+    if (this.ended) return;
+    this.ended = true;
+    // Hand over what is queued (the pusher:error explaining the close included); later polls get 404.
+    if (this.waiting) this.answer();
+    this.onEnd(code);
+  }
+
+  tick(now: number): void {
+    if (this.ended) return;
+    if (this.waiting) {
+      if (now - this.waiting.since >= POLL_WAIT_MS) this.answer();
+    } else if (now - this.lastPoll > POLL_SESSION_TIMEOUT_MS) {
+      this.ended = true;
+      this.onEnd(1006);
+    }
+  }
+
+  /** A poll arrived: forget what it acknowledges, answer now if anything is left, else wait. */
+  poll(response: ServerResponse, ack: number, headers: Record<string, string>): void {
+    this.lastPoll = Date.now();
+    if (this.waiting) this.answer();
+    this.acknowledge(ack);
+    if (this.ended && this.queue.length === 0) {
+      sendJson(
+        response,
+        404,
+        { error: 'the connection is closed: reconnect', code: 'SESSION_CLOSED' },
+        headers,
+      );
+      return;
+    }
+    this.waiting = { response, since: this.lastPoll, headers };
+    response.on('close', () => {
+      if (this.waiting?.response === response) this.waiting = null;
+    });
+    if (this.queue.length > 0 || this.ended) this.answer();
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  private acknowledge(ack: number): void {
+    if (ack <= this.acked) return;
+    this.acked = Math.min(ack, this.nextSeq - 1);
+    let drop = 0;
+    while (drop < this.queue.length && this.queue[drop]!.seq <= this.acked) {
+      this.queuedBytes -= this.queue[drop]!.json.length;
+      drop++;
+    }
+    if (drop > 0) this.queue = this.queue.slice(drop);
+  }
+
+  private answer(): void {
+    const waiting = this.waiting;
+    if (!waiting) return;
+    this.waiting = null;
+    const last = this.queue.length > 0 ? this.queue[this.queue.length - 1]!.seq : this.acked;
+    const body = `{"session":${JSON.stringify(this.token)},"seq":${last},"messages":[${this.queue.map((entry) => entry.json).join(',')}]}`;
+    waiting.response.writeHead(200, {
+      'Content-Type': 'application/json',
+      'Cache-Control': 'no-store',
+      'Content-Length': Buffer.byteLength(body),
+      ...waiting.headers,
+    });
+    waiting.response.end(body);
+  }
+}
+
+export function handlePoll(
+  context: HttpTransportContext,
+  request: IncomingMessage,
+  response: ServerResponse,
+  key: string,
+  search: URLSearchParams,
+): void {
+  const token = search.get('session');
+  const headers = corsHeaders(request);
+  if (token !== null) {
+    const connection = context.sessions.get(token);
+    const transport = connection?.transport;
+    if (!connection || !(transport instanceof PollTransport) || connection.app.key !== key) {
+      throw new HttpError(404, 'UNKNOWN_SESSION', 'unknown or closed session: reconnect');
+    }
+    const ack = Number(search.get('ack') ?? '0');
+    if (!Number.isSafeInteger(ack) || ack < 0)
+      throw new HttpError(400, 'INVALID_ACK', '"ack" must be a sequence number');
+    transport.poll(response, ack, headers);
+    return;
+  }
+  const app = admit(context, key, request);
+  const channels = urlChannels(app, search);
+  const resume = resumePositions(request, search, channels.length);
+  const newToken = newSessionToken();
+  let connection: Connection | null = null;
+  const transport = new PollTransport(newToken, (code) => {
+    // Keep the token briefly so the client's next poll collects the final messages, then forget it.
+    setTimeout(() => context.sessions.delete(newToken), POLL_WAIT_MS).unref();
+    if (connection) context.handler.closed(connection, code);
+  });
+  connection = new Connection(newSocketId(context.hub, app.id), app, transport, Date.now());
+  context.sessions.add(newToken, connection);
+  transport.poll(response, 0, headers);
+  const opened = connection;
+  void context.handler.open(opened, { session: newToken }).then((admitted) => {
+    if (admitted) subscribeUrlChannels(context.handler, opened, channels, resume);
+  });
+}

@@ -1,0 +1,146 @@
+<?php
+/**
+ * Plugin settings: one option, with wp-config.php constants taking precedence for the connection.
+ *
+ * @package PressRelay
+ */
+
+declare(strict_types=1);
+
+namespace PressRelay;
+
+/**
+ * Reads the `pressrelay_settings` option merged over defaults. Connection fields defined as constants
+ * in wp-config.php win over the option and are shown locked in the admin.
+ */
+final class Settings {
+
+	const OPTION = 'pressrelay_settings';
+
+	/**
+	 * Connection field => wp-config.php constant that overrides it.
+	 */
+	const CONSTANTS = array(
+		'url'        => 'PRESSRELAY_URL',
+		'public_url' => 'PRESSRELAY_PUBLIC_URL',
+		'app_id'     => 'PRESSRELAY_APP_ID',
+		'key'        => 'PRESSRELAY_APP_KEY',
+		'secret'     => 'PRESSRELAY_APP_SECRET',
+	);
+
+	/**
+	 * Trigger ids, in the order the admin shows them.
+	 */
+	const TRIGGERS = array( 'posts', 'comments', 'meta', 'woocommerce', 'schedules', 'actions' );
+
+	/**
+	 * Default values for every setting.
+	 *
+	 * @return array<string,mixed>
+	 */
+	public static function defaults(): array {
+		return array(
+			'url'        => '',
+			'public_url' => '',
+			'app_id'     => '',
+			'key'        => '',
+			'secret'     => '',
+			'triggers'   => array(
+				'posts'       => true,
+				'comments'    => true,
+				'meta'        => false,
+				'woocommerce' => false,
+				'schedules'   => false,
+				'actions'     => false,
+			),
+			'meta_keys'  => array(),
+			'actions'    => array(),
+			'schedules'  => array(),
+		);
+	}
+
+	/**
+	 * All settings, constants applied.
+	 *
+	 * @return array<string,mixed>
+	 */
+	public function all(): array {
+		$stored   = get_option( self::OPTION, array() );
+		$stored   = is_array( $stored ) ? $stored : array();
+		$defaults = self::defaults();
+		$settings = array_merge( $defaults, array_intersect_key( $stored, $defaults ) );
+
+		$settings['triggers'] = array_merge(
+			$defaults['triggers'],
+			is_array( $settings['triggers'] ) ? array_map( 'boolval', $settings['triggers'] ) : array()
+		);
+		foreach ( array( 'meta_keys', 'actions', 'schedules' ) as $list ) {
+			if ( ! is_array( $settings[ $list ] ) ) {
+				$settings[ $list ] = array();
+			}
+		}
+		foreach ( self::CONSTANTS as $field => $constant ) {
+			if ( defined( $constant ) ) {
+				$settings[ $field ] = (string) constant( $constant );
+			} else {
+				$settings[ $field ] = is_scalar( $settings[ $field ] ) ? (string) $settings[ $field ] : '';
+			}
+		}
+		return $settings;
+	}
+
+	/**
+	 * One setting.
+	 *
+	 * @param string $name Setting name.
+	 * @return mixed
+	 */
+	public function get( string $name ) {
+		$all = $this->all();
+		return isset( $all[ $name ] ) ? $all[ $name ] : null;
+	}
+
+	/**
+	 * Whether a connection field is set by a constant in wp-config.php.
+	 *
+	 * @param string $field Connection field name.
+	 */
+	public function is_locked( string $field ): bool {
+		return isset( self::CONSTANTS[ $field ] ) && defined( self::CONSTANTS[ $field ] );
+	}
+
+	/**
+	 * Whether the server URL, app id, key and secret are all set.
+	 */
+	public function is_configured(): bool {
+		$all = $this->all();
+		return '' !== $all['url'] && '' !== $all['app_id'] && '' !== $all['key'] && '' !== $all['secret'];
+	}
+
+	/**
+	 * The URL browsers use to reach the server (defaults to the server URL).
+	 */
+	public function public_url(): string {
+		$all = $this->all();
+		return '' !== $all['public_url'] ? $all['public_url'] : $all['url'];
+	}
+
+	/**
+	 * Whether a trigger is switched on.
+	 *
+	 * @param string $trigger Trigger id, one of self::TRIGGERS.
+	 */
+	public function trigger_enabled( string $trigger ): bool {
+		$triggers = $this->get( 'triggers' );
+		return ! empty( $triggers[ $trigger ] );
+	}
+
+	/**
+	 * Replaces the stored settings (already sanitized).
+	 *
+	 * @param array<string,mixed> $settings New settings.
+	 */
+	public function save( array $settings ): void {
+		update_option( self::OPTION, $settings );
+	}
+}
