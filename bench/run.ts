@@ -101,7 +101,8 @@ async function main(): Promise<void> {
       const order = applicable.map((_, i) => applicable[(i + round) % applicable.length]!);
       for (const target of order) {
         const what = `${benchCase.scenario} ${benchCase.name} · ${target.name} · round ${round + 1}`;
-        const load = await waitForQuiet(args.quick ? 1000 : 5000);
+        // Full runs wait (≤ 5 s) for a quiet machine; quick runs cannot afford it.
+        const load = args.quick ? 0 : await waitForQuiet(5000);
         console.log(
           `\n${what}${load > 0.25 ? ` (machine busy: ${load.toFixed(2)} cores used by others)` : ''}`,
         );

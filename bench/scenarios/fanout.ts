@@ -118,6 +118,6 @@ function fanoutCase(n: number, rates: number[], rateSeconds: number, saturateSec
 
 export function fanoutCases(quick: boolean): BenchCase[] {
   return quick
-    ? [fanoutCase(1000, [], 0, 3), fanoutCase(10000, [5], 4, 4)]
+    ? [fanoutCase(1000, [], 0, 2), fanoutCase(10000, [5], 3, 3)]
     : [fanoutCase(1000, [5, 50], 8, 8), fanoutCase(10000, [5, 20], 10, 10)];
 }

@@ -60,5 +60,5 @@ function httpCase(seconds: number): BenchCase {
 }
 
 export function httpPublishCases(quick: boolean): BenchCase[] {
-  return [httpCase(quick ? 3 : 8)];
+  return [httpCase(quick ? 2 : 8)];
 }

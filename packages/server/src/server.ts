@@ -19,6 +19,12 @@ import type { ServerConfig } from './apps/schema.js';
 import { Hub } from './channels/hub.js';
 import type { Adapter } from './cluster/adapter.js';
 import { createAdapter } from './cluster/create.js';
+import {
+  announceMemberLeft,
+  announceVacated,
+  resetChannel,
+  resetConnections,
+} from './connections/cluster-events.js';
 import { configureBackpressure } from './connections/connection.js';
 import { ConnectionHandler } from './connections/handler.js';
 import { startLiveness } from './connections/liveness.js';
@@ -114,6 +120,16 @@ export class PressRelayServer {
       deliver: (appId, channel, message) => this.hub.deliver(appId, channel, message),
       terminateUser: (appId, userId) => terminateLocal(this.services, appId, userId),
       userPresenceChanged: (appId, userId, online) => notifyWatchers(this.services, appId, userId, online),
+      memberLeft: (appId, channel, member) => {
+        const app = this.apps.findById(appId);
+        if (app) announceMemberLeft(this.services, app, channel, member);
+      },
+      channelVacated: (appId, channel) => {
+        const app = this.apps.findById(appId);
+        if (app) announceVacated(this.services, app, channel);
+      },
+      resetChannel: (appId, channel) => resetChannel(this.services, appId, channel),
+      resetConnections: () => resetConnections(this.services),
     });
     this.stopLiveness = startLiveness(this.services, this.hub);
     await new Promise<void>((resolve, reject) => {
@@ -139,11 +155,17 @@ export class PressRelayServer {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
     const deadline = Date.now() + this.config.shutdownTimeoutMs;
-    for (const connection of [...this.hub.allConnections()]) {
+    const connections = [...this.hub.allConnections()];
+    for (const connection of connections) {
       refuse(this.services, connection, ConnectionErrors.SERVER_SHUTTING_DOWN);
     }
     this.stopLiveness?.();
     await waitUntil(() => this.hub.stats().connections === 0, Math.min(2_000, remaining(deadline)));
+    // Each closed connection's cleanup (presence leave, counts, webhooks) must reach the adapter before it stops.
+    await Promise.race([
+      Promise.allSettled(connections.map((connection) => connection.inbound)),
+      sleep(Math.min(2_000, remaining(deadline))),
+    ]);
     await this.services.webhooks.flush(remaining(deadline));
     const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
     await this.adapter.stop();

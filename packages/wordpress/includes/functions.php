@@ -26,11 +26,7 @@ if ( ! function_exists( 'pressrelay_publish' ) ) {
 	 * @param string|string[]     $channels Channel name or names (`[A-Za-z0-9_\-=@,.;]`, at most 164 characters, at most 100 channels).
 	 * @param string              $event    Event name (1 to 200 characters).
 	 * @param mixed               $data     Event data: a string is sent as is, anything else is encoded as JSON (at most 10 KB).
-	 * @param array<string,mixed> $args     {
-	 *     Optional.
-	 *
-	 *     @type string $socket_id Socket id (`123.456`) of a connection that must not receive the event.
-	 * }
+	 * @param array<string,mixed> $args     Optional. `socket_id` (`123.456`): a connection that must not receive the event.
 	 * @return int|false Id of the stored outbox row, or false on failure (the error is passed to the
 	 *                   `pressrelay_publish_error` action).
 	 */

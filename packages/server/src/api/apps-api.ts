@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { historyLimits } from '../apps/limits.js';
 import type { AppRegistry } from '../apps/registry.js';
 import type { AppConfig } from '../apps/schema.js';
-import type { Adapter } from '../cluster/adapter.js';
+import { type Adapter, AdapterUnavailableError } from '../cluster/adapter.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { verifyApiRequest } from '../protocol/api-auth.js';
 import { channelNameProblem, channelType, isPresence } from '../protocol/channels.js';
@@ -15,7 +15,6 @@ import { HttpError } from '../protocol/errors.js';
 import { formatPosition, parsePosition } from '../protocol/positions.js';
 import { type PublishEvent, parseBatch, parseInfo, parsePublishEvent } from '../protocol/publish-request.js';
 import { parseJson, queryParams, readBody, sendHttpError, sendJson } from './http.js';
-import { RateLimiter } from './rate-limit.js';
 
 export interface AppsApiOptions {
   apps: AppRegistry;
@@ -37,8 +36,6 @@ interface ApiRequest {
 type Json = Record<string, unknown>;
 
 export class AppsApi {
-  private readonly rateLimiter = new RateLimiter();
-
   constructor(private readonly options: AppsApiOptions) {}
 
   /** `path` is `/apps/...` with any mount prefix stripped: exactly what the SDKs sign. */
@@ -58,7 +55,8 @@ export class AppsApi {
         app,
       );
       if (!app.enabled) throw new HttpError(403, 'APP_DISABLED', 'Application is disabled');
-      const wait = this.rateLimiter.take(app.id, app.limits.httpRequestsPerSecond);
+      // Cluster-wide: the adapter holds the bucket, so N nodes do not allow N times the limit.
+      const wait = await this.options.adapter.takeRateToken(app.id, app.limits.httpRequestsPerSecond);
       if (wait > 0) {
         throw new HttpError(
           429,
@@ -73,12 +71,16 @@ export class AppsApi {
       this.options.metrics.httpRequests.inc({ route: routeName, status: '200' });
       sendJson(response, 200, result);
     } catch (error) {
-      if (!(error instanceof HttpError))
+      if (!(error instanceof HttpError || error instanceof AdapterUnavailableError))
         this.options.logger.error({ err: error, path }, 'HTTP API request failed');
       const httpError =
         error instanceof HttpError
           ? error
-          : new HttpError(500, 'INTERNAL', 'internal error; see the server log');
+          : error instanceof AdapterUnavailableError
+            ? new HttpError(503, 'CLUSTER_UNAVAILABLE', `${error.message}; retry shortly`, {
+                'Retry-After': '1',
+              })
+            : new HttpError(500, 'INTERNAL', 'internal error; see the server log');
       this.options.metrics.httpRequests.inc({ route: routeName, status: String(httpError.status) });
       sendHttpError(response, httpError);
     }

@@ -4,6 +4,13 @@
  * (so occupancy and member webhooks fire once cluster-wide), cache channels, signed-in users, connection quotas.
  * It knows no transport types: it delivers rendered envelopes to the node through `AdapterHandlers`.
  *
+ * When its store is unreachable, a method that answers a question or commits a client to a result (publish with
+ * history, history, cached, counts, members, presenceJoin, addSubscription, terminateUser) throws
+ * `AdapterUnavailableError`. Methods that record a departure (unlisten, removeSubscription, presenceLeave,
+ * userOffline, releaseConnection) and userOnline, reserveConnection and takeRateToken never throw for that reason:
+ * they record the change on this node and write it to the store when it is back. Transient messages (publish
+ * without history, broadcast) then reach this node's own subscribers only.
+ *
  * Implementations: `local.ts` (in memory, one node) and `redis.ts` (many nodes).
  */
 
@@ -19,6 +26,33 @@ export interface AdapterHandlers {
   terminateUser(appId: string, userId: string): void;
   /** A user came online (first signed-in socket cluster-wide) or went offline (last one left). */
   userPresenceChanged(appId: string, userId: string, online: boolean): void;
+  /**
+   * A presence member left without its own node announcing it (that node crashed, or lost the cluster store
+   * while the socket closed): this node was chosen, exactly once cluster-wide, to send `member_removed` and the
+   * webhook. The local adapter never calls it.
+   */
+  memberLeft(appId: string, channel: string, member: PresenceMember): void;
+  /** Like `memberLeft`, for the last subscription of a channel: send the `channel_vacated` webhook. */
+  channelVacated(appId: string, channel: string): void;
+  /**
+   * This node's subscribers of the channel may have missed messages that cannot be delivered any more (the
+   * channel's history was lost or outran): close them with a reconnect code so they resume from their own last
+   * position and learn, honestly, whether it was recovered.
+   */
+  resetChannel(appId: string, channel: string): void;
+  /** The cluster declared this node dead (or lost its state): close every local connection so clients rejoin. */
+  resetConnections(): void;
+}
+
+/**
+ * The adapter cannot reach the store it needs (Redis down). Callers answer with a retryable refusal (HTTP 503,
+ * a subscription error with status 503) instead of a result they cannot stand behind.
+ */
+export class AdapterUnavailableError extends Error {
+  constructor(message = 'the cluster store is unavailable', options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AdapterUnavailableError';
+  }
 }
 
 export interface PublishEvent {
@@ -120,4 +154,10 @@ export interface Adapter {
   /** Count a new connection against the app's quota; false when the app is at `limit` (0 = unlimited). */
   reserveConnection(appId: string, socketId: string, limit: number): Promise<boolean>;
   releaseConnection(appId: string, socketId: string): Promise<void>;
+
+  /**
+   * Takes one token from the app's HTTP API bucket (`perSecond` tokens, refilled continuously; 0 = unlimited),
+   * shared by every node. Returns 0 when allowed, else the whole seconds to wait before retrying.
+   */
+  takeRateToken(appId: string, perSecond: number): Promise<number>;
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { AppConfig, ServerConfig } from '../apps/schema.js';
 import type { Adapter } from './adapter.js';
 import { LocalAdapter } from './local.js';
+import { RedisAdapter } from './redis.js';
 
 export function createAdapter(
   config: ServerConfig,
@@ -10,7 +11,12 @@ export function createAdapter(
   findApp: (appId: string) => AppConfig | undefined,
 ): Adapter {
   if (config.redisUrl) {
-    throw new Error('PRESSRELAY_REDIS_URL: the Redis adapter is not available in this build');
+    return new RedisAdapter({
+      url: config.redisUrl,
+      appIds: config.apps.map((app) => app.id),
+      findApp,
+      logger,
+    });
   }
   return new LocalAdapter(config.historyMemoryBytes, findApp, logger);
 }

@@ -3,6 +3,7 @@
  * append and delivery happen in one step and can never interleave.
  */
 import type { Logger } from 'pino';
+import { RateLimiter } from '../api/rate-limit.js';
 import { historyLimits } from '../apps/limits.js';
 import type { AppConfig } from '../apps/schema.js';
 import { type HistoryRead, HistoryStore, type StreamLimits } from '../channels/history.js';
@@ -40,6 +41,7 @@ export class LocalAdapter implements Adapter {
   /** app → user id → socket ids */
   private readonly users = new Map<string, Map<string, Set<string>>>();
   private readonly connections = new Map<string, number>();
+  private readonly rateLimiter = new RateLimiter();
 
   private sweepTimer: NodeJS.Timeout | null = null;
 
@@ -267,5 +269,9 @@ export class LocalAdapter implements Adapter {
     const count = (this.connections.get(appId) ?? 1) - 1;
     if (count <= 0) this.connections.delete(appId);
     else this.connections.set(appId, count);
+  }
+
+  async takeRateToken(appId: string, perSecond: number): Promise<number> {
+    return this.rateLimiter.take(appId, perSecond, this.now());
   }
 }

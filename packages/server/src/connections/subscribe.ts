@@ -6,7 +6,7 @@
 
 import { historyLimits } from '../apps/limits.js';
 import type { AppConfig } from '../apps/schema.js';
-import type { PresenceMember } from '../cluster/adapter.js';
+import { AdapterUnavailableError, type PresenceMember } from '../cluster/adapter.js';
 import { channelNameProblem, serverToUserId } from '../protocol/channels.js';
 import { type SubscriptionError, subscriptionError } from '../protocol/errors.js';
 import {
@@ -33,6 +33,19 @@ export interface SubscribeRequest {
 }
 
 export async function subscribe(services: Services, connection: Connection, request: SubscribeRequest) {
+  const renewing = connection.isSubscribed(request.channel);
+  try {
+    await join(services, connection, request);
+  } catch (error) {
+    if (!(error instanceof AdapterUnavailableError)) throw error;
+    // The cluster store is away: undo whatever part of the subscription was made, and say so; retryable.
+    if (!renewing) await unsubscribe(services, connection, request.channel);
+    const refusal = subscriptionError('ServerError', `${error.message}; retry shortly`, 503);
+    sendJson(connection, subscriptionErrorMessage(request.channel, refusal));
+  }
+}
+
+async function join(services: Services, connection: Connection, request: SubscribeRequest) {
   const { app } = connection;
   const { channel } = request;
   const refusal = checkSubscribe(connection, request);

@@ -31,6 +31,11 @@ export const ConnectionErrors = {
   SLOW_CONSUMER: { code: 4100, message: 'Client too slow: outbound buffer limit exceeded' },
   SERVER_SHUTTING_DOWN: { code: 4200, message: 'Server closed. Please reconnect shortly.' },
   PONG_TIMEOUT: { code: 4201, message: 'Pong reply not received in time' },
+  CLUSTER_RESET: {
+    code: 4200,
+    message:
+      'This node lost events of your channels (cluster store restarted or unreachable): reconnect and resume',
+  },
   CLIENT_EVENT_RATE_LIMIT: { code: 4301, message: 'Client event rejected - rate limit exceeded' },
   CLIENT_EVENT_TOO_LARGE: { code: 4301, message: 'Client event rejected - payload too large' },
   WATCHLIST_LIMIT: { code: 4302, message: 'Watchlist limit exceeded: at most 100 user ids' },

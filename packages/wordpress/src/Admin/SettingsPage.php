@@ -216,7 +216,7 @@ final class SettingsPage {
 	/**
 	 * Stores a one-time notice for this user and goes back to the settings page.
 	 *
-	 * @param string $type    'success' or 'error'.
+	 * @param string $type    Either 'success' or 'error'.
 	 * @param string $message Message.
 	 */
 	private function redirect_with_notice( string $type, string $message ): void {

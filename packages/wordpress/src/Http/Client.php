@@ -81,7 +81,7 @@ final class Client {
 	/**
 	 * Builds a signed request without sending it.
 	 *
-	 * @param string $endpoint 'events' or 'batch_events'.
+	 * @param string $endpoint Endpoint: 'events' or 'batch_events'.
 	 * @param string $body     Raw JSON body.
 	 * @return array{url:string,path:string,query:string,body:string}
 	 */
@@ -119,7 +119,7 @@ final class Client {
 	/**
 	 * Signs and POSTs a body; classifies the outcome.
 	 *
-	 * @param string              $endpoint 'events' or 'batch_events'.
+	 * @param string              $endpoint Endpoint: 'events' or 'batch_events'.
 	 * @param array<string,mixed> $payload  Body before encoding.
 	 */
 	private function send( string $endpoint, array $payload ): Response {

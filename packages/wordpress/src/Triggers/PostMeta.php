@@ -102,7 +102,7 @@ final class PostMeta implements Trigger {
 	 * @param int    $post_id Post ID.
 	 * @param string $key     Meta key.
 	 * @param mixed  $value   New value, null after a delete.
-	 * @param string $action  'added', 'updated' or 'deleted'.
+	 * @param string $action  One of 'added', 'updated', 'deleted'.
 	 */
 	private function emit( int $post_id, string $key, $value, string $action ): void {
 		if ( ! in_array( $key, $this->keys, true ) ) {

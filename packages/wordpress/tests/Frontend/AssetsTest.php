@@ -1,0 +1,57 @@
+<?php
+/**
+ * The client is enqueued with the public configuration only.
+ *
+ * @package PressRelay
+ */
+
+declare(strict_types=1);
+
+namespace PressRelay\Tests\Frontend;
+
+use PressRelay\Frontend\Assets;
+use PressRelay\Settings;
+use PressRelay\Tests\TestCase;
+
+final class AssetsTest extends TestCase {
+
+	protected function setUp(): void {
+		parent::setUp();
+		wp_dequeue_script( Assets::HANDLE );
+		wp_deregister_script( Assets::HANDLE );
+	}
+
+	private function printed(): string {
+		ob_start();
+		wp_print_scripts( Assets::HANDLE );
+		return (string) ob_get_clean();
+	}
+
+	public function test_visitors_get_key_url_and_auth_endpoint_but_no_nonce_and_no_secret(): void {
+		$this->configure( array( 'public_url' => 'https://rt.example.com/' ) );
+		( new Assets( new Settings() ) )->enqueue();
+		$html = $this->printed();
+		$this->assertStringContainsString( 'window.PressRelayConfig = {"key":"test-key","url":"https://rt.example.com","authEndpoint":"' . rest_url( 'pressrelay/v1/auth' ) . '","userAuthEndpoint":"' . rest_url( 'pressrelay/v1/auth' ) . '"};', $html );
+		$this->assertMatchesRegularExpression( '#<script[^>]+src=[\'"][^\'"]+/assets/js/pressrelay\.iife\.js\?ver=[^\'"]+[\'"]#', $html );
+		$this->assertLessThan( strpos( $html, 'pressrelay.iife.js' ), strpos( $html, 'PressRelayConfig' ), 'config before the bundle' );
+		$this->assertStringNotContainsString( 'test-secret', $html );
+		$this->assertStringNotContainsString( 'X-WP-Nonce', $html, 'a cached page for visitors holds nothing user-specific' );
+	}
+
+	public function test_logged_in_users_get_a_rest_nonce(): void {
+		$this->configure();
+		wp_set_current_user( 1 );
+		$config = ( new Assets( new Settings() ) )->config();
+		$this->assertSame( 1, wp_verify_nonce( $config['auth']['headers']['X-WP-Nonce'], 'wp_rest' ) );
+		$this->assertSame( 'http://127.0.0.1:6001', $config['url'], 'defaults to the server URL' );
+	}
+
+	public function test_nothing_is_enqueued_until_configured(): void {
+		( new Assets( new Settings() ) )->enqueue();
+		$this->assertFalse( wp_script_is( Assets::HANDLE, 'enqueued' ) );
+		$this->configure();
+		add_filter( 'pressrelay_enqueue_client', '__return_false' );
+		( new Assets( new Settings() ) )->enqueue();
+		$this->assertFalse( wp_script_is( Assets::HANDLE, 'enqueued' ) );
+	}
+}
