@@ -6,13 +6,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Echo from 'laravel-echo';
-import type PusherJs from 'pusher-js';
+import PusherJs from 'pusher-js';
 import {
   cleanup,
   collect,
   connectedClient,
   dataOf,
   nextEvent,
+  onCleanup,
   RawClient,
   type ServerHandle,
   sdkFor,
@@ -506,6 +507,28 @@ describe('laravel-echo', () => {
     assert.deepEqual(await within(joining, 'Echo joining()'), { name: 'Other' });
     other.disconnect();
     assert.deepEqual(await within(leaving, 'Echo leaving()'), { name: 'Other' });
+  });
+
+  it('connects by itself when given the Pusher class and the usual Laravel options', async () => {
+    const echo = new Echo({
+      broadcaster: 'pusher',
+      Pusher: PusherJs,
+      key: main.key,
+      cluster: 'mt1',
+      wsHost: '127.0.0.1',
+      wsPort: server.port,
+      forceTLS: false,
+      enabledTransports: ['ws'],
+      disableStats: true,
+    });
+    onCleanup(() => echo.disconnect());
+    const name = fresh('laravel-');
+    const received = new Promise((resolve) => echo.channel(name).listen('.Ping', resolve));
+    await waitFor(() => echo.connector.pusher.channel(name)?.subscribed, 'Echo subscription');
+    assert.equal(echo.connectionStatus(), 'connected');
+    assert.match(echo.socketId() ?? '', /^\d+\.\d+$/);
+    await sdkFor(server).trigger(name, 'Ping', { pong: true });
+    assert.deepEqual(await within(received, 'Echo event'), { pong: true });
   });
 
   it('passes a refused subscription to .error()', async () => {
