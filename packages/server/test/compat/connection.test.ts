@@ -278,6 +278,20 @@ describe('frames that must not crash anything', () => {
     await client.next('pusher_internal:subscription_succeeded', { channel: 'early' });
   });
 
+  it('handles a burst of subscribes up to the subscription limit (a client resubscribing after a reconnect)', async () => {
+    const { client } = await RawClient.connect(server);
+    const count = 1_000;
+    // One synchronous burst: the frames reach the server together and are parsed in one go.
+    for (let index = 0; index < count; index++) {
+      client.send({ event: 'pusher:subscribe', data: { channel: `burst-${index}`, auth: '' } });
+    }
+    const last = await client.next('pusher_internal:subscription_succeeded', { channel: `burst-${count - 1}` }, 10_000);
+    assert.ok(last);
+    assert.equal(client.all('pusher_internal:subscription_succeeded').length, count);
+    assert.deepEqual(client.all('pusher:error'), []);
+    await client.roundTrip();
+  });
+
   it('survives clients that vanish without a close frame, mid-handshake and mid-subscribe', async () => {
     for (let index = 0; index < 10; index++) {
       const ws = new WebSocket(`${server.wsUrl}/app/${main.key}?protocol=7`);
