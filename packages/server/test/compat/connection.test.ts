@@ -4,6 +4,7 @@
  * crash anything (garbage, binary, oversized, unknown events).
  */
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import {
@@ -18,6 +19,7 @@ import {
   startTestServer,
   testApp,
   waitForState,
+  within,
 } from './helpers.js';
 
 const main = testApp('main');
@@ -289,6 +291,35 @@ describe('frames that must not crash anything', () => {
     assert.ok(last);
     assert.equal(client.all('pusher_internal:subscription_succeeded').length, count);
     assert.deepEqual(client.all('pusher:error'), []);
+    await client.roundTrip();
+  });
+
+  it('survives garbage before the WebSocket handshake: raw bytes, a broken upgrade, a plain GET', async () => {
+    const answers: string[] = [];
+    for (const request of [
+      'garbage\r\n\r\n\u0000\u0001',
+      `GET /app/${main.key}?protocol=7 HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n`,
+      `GET /app/${main.key}?protocol=7 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+    ]) {
+      answers.push(
+        await within(
+          new Promise<string>((resolve) => {
+            const socket = connect(server.port, '127.0.0.1', () => socket.end(request));
+            let text = '';
+            socket.on('data', (chunk) => {
+              text += chunk.toString();
+            });
+            socket.on('error', () => resolve(text));
+            socket.on('close', () => resolve(text));
+          }),
+          'the server to answer and hang up',
+        ),
+      );
+    }
+    assert.match(answers[0] ?? '', /^HTTP\/1\.1 400/);
+    assert.match(answers[1] ?? '', /^HTTP\/1\.1 400/, 'an upgrade without Sec-WebSocket-Key is refused');
+    assert.match(answers[2] ?? '', /^HTTP\/1\.1 404/);
+    const { client } = await RawClient.connect(server);
     await client.roundTrip();
   });
 

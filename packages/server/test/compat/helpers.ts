@@ -429,6 +429,8 @@ export function dataOf<T = Record<string, unknown>>(frame: Frame): T {
 
 export interface ReceivedWebhook {
   headers: IncomingHttpHeaders;
+  /** Header names and values as sent (case preserved). */
+  rawHeaders: string[];
   rawBody: string;
   body: { time_ms: number; events: Array<Record<string, unknown>> };
   receivedAt: number;
@@ -461,6 +463,7 @@ export class WebhookReceiver {
           if (self.status >= 200 && self.status < 300) {
             self.received.push({
               headers: request.headers,
+              rawHeaders: request.rawHeaders,
               rawBody,
               body: JSON.parse(rawBody) as ReceivedWebhook['body'],
               receivedAt: Date.now(),
