@@ -378,6 +378,39 @@ describe('PressRelay WordPress plugin end to end', { timeout: 280_000 }, () => {
     assert.deepEqual(names(bobLobby), ['Alice', 'Bob']);
   });
 
+  it('lets the admin send a test event from the settings page and shows the result', async () => {
+    const context = await ctx.browser!.newContext();
+    const page = await context.newPage();
+    await page.goto(`${ctx.site.url}/wp-login.php`);
+    await page.fill('#user_login', 'admin');
+    await page.fill('#user_pass', ADMIN_PASSWORD);
+    await Promise.all([page.waitForNavigation(), page.click('#wp-submit')]);
+    await page.goto(`${ctx.site.url}/wp-admin/options-general.php?page=pressrelay`);
+    const html = await page.content();
+    assert.ok(!html.includes(ctx.server.app.secret), 'the settings page never prints the secret');
+    assert.match(html, /Set by PRESSRELAY_APP_SECRET in wp-config\.php/);
+    const test = new Promise<unknown>((done) => {
+      const client = subscriber();
+      subscribe(client, 'pressrelay-test').then((channel) => channel.bind('test', done), done);
+    });
+    await waitFor('the test channel subscription', () => occupied('pressrelay-test'));
+    await Promise.all([page.waitForNavigation(), page.click('input[value="Send test event"]')]);
+    const notice = await page.textContent('.notice-success');
+    assert.match(notice ?? '', /Test event delivered/);
+    const data = (await Promise.race([test, sleep(15_000).then(() => undefined)])) as
+      | { message?: string }
+      | undefined;
+    assert.match(data?.message ?? '', /^Hello from PressRelay Test/);
+    await page.screenshot({ path: join(ctx.tmp, 'settings.png'), fullPage: true });
+    if (process.env.PRESSRELAY_SCREENSHOT_DIR) {
+      await page.screenshot({
+        path: join(process.env.PRESSRELAY_SCREENSHOT_DIR, 'pressrelay-settings.png'),
+        fullPage: true,
+      });
+    }
+    await context.close();
+  });
+
   it('keeps 20 events while the server is down and delivers them in order after it returns and WP-Cron runs', async () => {
     const port = ctx.server.port;
     await ctx.server.stop();

@@ -42,6 +42,11 @@ export interface TcpProxy {
   drop(): void;
   /** While true, new connections are closed at once (the network is down). */
   refuse(refusing: boolean): void;
+  /**
+   * Closes new connections whose first bytes match (e.g. `/Upgrade: websocket/i` blocks WebSockets the way
+   * some corporate proxies do, `/^GET [^ ]*\/sse/` blocks SSE); null lets everything through again.
+   */
+  block(pattern: RegExp | null): void;
   /** Points new connections at another port (a restarted server). */
   retarget(port: number): void;
   close(): Promise<void>;
@@ -50,24 +55,35 @@ export interface TcpProxy {
 export async function startProxy(targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let refusing = false;
+  let blocked: RegExp | null = null;
   let target = targetPort;
   const server = createTcpServer((client) => {
     if (refusing) {
       client.destroy();
       return;
     }
-    const upstream = connect(target, '127.0.0.1');
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('error', () => {});
-      socket.on('close', () => {
-        sockets.delete(socket);
+    sockets.add(client);
+    client.on('error', () => {});
+    client.on('close', () => sockets.delete(client));
+    client.once('data', (first: Buffer) => {
+      if (refusing || blocked?.test(first.toString('latin1'))) {
         client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream);
-    upstream.pipe(client);
+        return;
+      }
+      const upstream = connect(target, '127.0.0.1');
+      for (const socket of [client, upstream]) {
+        sockets.add(socket);
+        socket.on('error', () => {});
+        socket.on('close', () => {
+          sockets.delete(socket);
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      upstream.write(first);
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -82,6 +98,9 @@ export async function startProxy(targetPort: number): Promise<TcpProxy> {
     drop,
     refuse: (value) => {
       refusing = value;
+    },
+    block: (pattern) => {
+      blocked = pattern;
     },
     retarget: (value) => {
       target = value;

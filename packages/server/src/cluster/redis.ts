@@ -102,6 +102,7 @@ export class RedisAdapter implements Adapter {
       this.target,
       {
         onMessage: (shard, payload) => this.onMessage(shard, payload),
+        onLost: (shards) => this.fanout.lost(shards),
         onResubscribed: (shards) => this.fanout.resubscribed(shards),
       },
       this.client instanceof Cluster ? this.client : null,

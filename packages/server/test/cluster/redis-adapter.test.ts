@@ -176,4 +176,35 @@ describe('Redis adapter across nodes', () => {
     assert.deepEqual(nodes[1]!.handlers.resets, []);
     await b.unlisten(app, channel);
   });
+
+  it('adopts a new epoch that arrives while its connection stayed up, as a single node does', async () => {
+    const channel = fresh();
+    await b.listen(app, channel);
+    await b.history(app, channel, CONTRACT_LIMITS, null, 0);
+    const before = await a.publish(app, channel, { name: 'e', data: '1' }, pub);
+    await redis.cli('del', `pr:{${app}:${channel}}:s`, `pr:{${app}:${channel}}:h`);
+    const after = await a.publish(app, channel, { name: 'e', data: '2' }, pub);
+    assert.notEqual(after!.epoch, before!.epoch);
+    await eventually(() => nodes[1]!.handlers.messagesOn(channel).length === 2);
+    assert.deepEqual(nodes[1]!.handlers.resets, [], 'nothing was missed: no reset');
+    await b.unlisten(app, channel);
+  });
+
+  it('resets its subscribers when the stream was lost while its connection was down', async () => {
+    const channel = fresh();
+    await b.listen(app, channel);
+    await b.history(app, channel, CONTRACT_LIMITS, null, 0);
+    await a.publish(app, channel, { name: 'e', data: '1' }, pub);
+    await eventually(() => nodes[1]!.handlers.messagesOn(channel).length === 1);
+    await redis.cli('client', 'kill', 'type', 'pubsub');
+    await redis.cli('del', `pr:{${app}:${channel}}:s`, `pr:{${app}:${channel}}:h`);
+    await a.publish(app, channel, { name: 'e', data: '2' }, pub);
+    await eventually(() => nodes[1]!.handlers.resets.includes(channel), 5_000);
+    assert.equal(
+      nodes[1]!.handlers.messagesOn(channel).length,
+      1,
+      'the lost event is not passed on as if whole',
+    );
+    await b.unlisten(app, channel);
+  });
 });

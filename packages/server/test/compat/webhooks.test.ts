@@ -11,15 +11,15 @@ import {
   nextEvent,
   RawClient,
   type ReceivedWebhook,
-  sdkFor,
   type ServerHandle,
+  sdkFor,
   sleep,
   startTestServer,
   subscribed,
-  testApp,
   type TestApp,
-  waitFor,
+  testApp,
   WebhookReceiver,
+  waitFor,
 } from './helpers.js';
 
 const LEAVE_DELAY_MS = 400;
@@ -41,9 +41,15 @@ before(async () => {
     WebhookReceiver.start(),
     WebhookReceiver.start(),
   ]);
-  hooks = testApp('hooks', { enableClientMessages: true, subscriptionCountEvents: true, webhooks: [{ url: all.url }] });
+  hooks = testApp('hooks', {
+    enableClientMessages: true,
+    subscriptionCountEvents: true,
+    webhooks: [{ url: all.url }],
+  });
   filterApp = testApp('filter', {
-    webhooks: [{ url: filtered.url, eventTypes: ['member_added', 'member_removed'], channelPrefix: 'presence-' }],
+    webhooks: [
+      { url: filtered.url, eventTypes: ['member_added', 'member_removed'], channelPrefix: 'presence-' },
+    ],
   });
   flakyApp = testApp('flaky', { webhooks: [{ url: flaky.url }] });
   slowApp = testApp('slow', {
@@ -75,7 +81,10 @@ function assertValid(request: ReceivedWebhook, app: TestApp) {
   for (const name of ['Content-Type', 'X-Pusher-Key', 'X-Pusher-Signature']) {
     assert.ok(request.rawHeaders.includes(name), `header ${name} as sent: ${request.rawHeaders.join(' ')}`);
   }
-  const webhook = sdkFor(server, app).webhook({ headers: request.headers as Record<string, string>, rawBody: request.rawBody });
+  const webhook = sdkFor(server, app).webhook({
+    headers: request.headers as Record<string, string>,
+    rawBody: request.rawBody,
+  });
   assert.equal(webhook.isValid(), true, 'the SDK verifies the signature');
   assert.equal(typeof webhook.getData().time_ms, 'number');
   assert.ok(Math.abs(webhook.getTime().getTime() - Date.now()) < 60_000);
@@ -217,7 +226,10 @@ describe('other event types', () => {
     await subscribed(one, name);
     await subscribed(two, name);
     const { event } = await all.waitForEvent(
-      (candidate) => candidate.channel === name && candidate.name === 'subscription_count' && candidate.subscription_count === 2,
+      (candidate) =>
+        candidate.channel === name &&
+        candidate.name === 'subscription_count' &&
+        candidate.subscription_count === 2,
       'subscription_count 2',
     );
     assert.deepEqual(event, { name: 'subscription_count', channel: name, subscription_count: 2 });
@@ -240,9 +252,15 @@ describe('per-URL filters', () => {
     const pusher = await connectedClient(server, { app: filterApp, presence: { user_id: 'f1' } });
     await subscribed(pusher, plain);
     await subscribed(pusher, presence);
-    await filtered.waitForEvent((event) => event.channel === presence && event.name === 'member_added', 'member_added');
+    await filtered.waitForEvent(
+      (event) => event.channel === presence && event.name === 'member_added',
+      'member_added',
+    );
     pusher.disconnect();
-    await filtered.waitForEvent((event) => event.channel === presence && event.name === 'member_removed', 'member_removed');
+    await filtered.waitForEvent(
+      (event) => event.channel === presence && event.name === 'member_removed',
+      'member_removed',
+    );
     await sleep(LEAVE_DELAY_MS);
     const names = filtered.events().map(({ event }) => `${event.name} ${event.channel}`);
     assert.deepEqual(names.sort(), [`member_added ${presence}`, `member_removed ${presence}`]);
@@ -258,7 +276,11 @@ describe('failing and slow receivers', () => {
     await subscribed(pusher, name);
     await waitFor(() => flaky.requests >= 1, 'a first (failed) attempt');
     flaky.status = 200;
-    const { event, request } = await flaky.waitForEvent((candidate) => candidate.channel === name, 'the retried delivery', 8_000);
+    const { event, request } = await flaky.waitForEvent(
+      (candidate) => candidate.channel === name,
+      'the retried delivery',
+      8_000,
+    );
     assert.deepEqual(event, { name: 'channel_occupied', channel: name });
     assertValid(request, flakyApp);
     assert.ok(flaky.requests >= 2);

@@ -9,6 +9,7 @@ declare(strict_types=1);
 
 namespace PressRelay\Admin;
 
+use PressRelay\Frontend\Assets;
 use PressRelay\Http\Client;
 use PressRelay\Outbox\Runner;
 use PressRelay\Outbox\Store;
@@ -147,6 +148,20 @@ final class SettingsPage {
 		$screen = function_exists( 'get_current_screen' ) ? get_current_screen() : null;
 		if ( $screen && 'settings_page_' . self::SLUG === $screen->id ) {
 			return;
+		}
+		if ( ! $this->settings->is_configured() && $screen && in_array( $screen->id, array( 'plugins', 'dashboard' ), true ) ) {
+			printf(
+				'<div class="notice notice-info"><p>%s <a href="%s">%s</a></p></div>',
+				esc_html__( 'PressRelay is not connected to a realtime server yet: nothing is published until the server URL, app id, key and secret are set.', 'pressrelay' ),
+				esc_url( self::url() ),
+				esc_html__( 'Settings', 'pressrelay' )
+			);
+		}
+		if ( ! Assets::bundle_exists() ) {
+			printf(
+				'<div class="notice notice-error"><p>%s</p></div>',
+				esc_html__( 'PressRelay: the browser client (assets/js/pressrelay.iife.js) is missing, so pages cannot update live. Install the plugin from its release zip, or run `npm run build:plugin`.', 'pressrelay' )
+			);
 		}
 		$counts = $this->store->counts();
 		if ( $counts[ Store::FAILED ] > 0 ) {

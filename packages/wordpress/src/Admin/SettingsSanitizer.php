@@ -84,15 +84,32 @@ final class SettingsSanitizer {
 			$out['triggers'][ $trigger ] = ! empty( $triggers[ $trigger ] );
 		}
 		if ( isset( $input['meta_keys'] ) ) {
-			$out['meta_keys'] = $this->meta_keys( (string) $input['meta_keys'] );
+			$out['meta_keys'] = $this->meta_keys( self::text( $input['meta_keys'] ) );
 		}
 		if ( isset( $input['actions'] ) ) {
-			$out['actions'] = $this->actions( (string) $input['actions'] );
+			$out['actions'] = $this->actions( self::text( $input['actions'] ) );
 		}
 		if ( isset( $input['schedules'] ) ) {
-			$out['schedules'] = $this->schedules( (string) $input['schedules'] );
+			$out['schedules'] = $this->schedules( self::text( $input['schedules'] ) );
 		}
 		return $out;
+	}
+
+	/**
+	 * A textarea's text. WordPress runs the sanitizer a second time on an option's first save, then with
+	 * the already sanitized lists: those are turned back into lines and validated again.
+	 *
+	 * @param mixed $value Posted text, or a sanitized list.
+	 */
+	private static function text( $value ): string {
+		if ( ! is_array( $value ) ) {
+			return is_scalar( $value ) ? (string) $value : '';
+		}
+		$lines = array();
+		foreach ( $value as $item ) {
+			$lines[] = is_array( $item ) ? implode( ' ', array_map( 'strval', array_filter( $item, 'is_scalar' ) ) ) : ( is_scalar( $item ) ? (string) $item : '' );
+		}
+		return implode( "\n", $lines );
 	}
 
 	/**

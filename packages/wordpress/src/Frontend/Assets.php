@@ -78,7 +78,14 @@ final class Assets {
 	}
 
 	/**
-	 * Enqueues the client when the plugin is configured.
+	 * Whether the built client is in the plugin (a development checkout may lack it).
+	 */
+	public static function bundle_exists(): bool {
+		return file_exists( dirname( PRESSRELAY_FILE ) . '/' . self::FILE );
+	}
+
+	/**
+	 * Enqueues the client when the plugin is configured and the bundle is there.
 	 */
 	public function enqueue(): void {
 		/**
@@ -86,11 +93,10 @@ final class Assets {
 		 *
 		 * @param bool $enqueue Whether to load the client.
 		 */
-		if ( ! $this->settings->is_configured() || ! apply_filters( 'pressrelay_enqueue_client', true ) ) {
+		if ( ! $this->settings->is_configured() || ! self::bundle_exists() || ! apply_filters( 'pressrelay_enqueue_client', true ) ) {
 			return;
 		}
-		$path    = dirname( PRESSRELAY_FILE ) . '/' . self::FILE;
-		$version = PRESSRELAY_VERSION . ( file_exists( $path ) ? '.' . filemtime( $path ) : '' );
+		$version = PRESSRELAY_VERSION . '.' . filemtime( dirname( PRESSRELAY_FILE ) . '/' . self::FILE );
 		wp_enqueue_script( self::HANDLE, plugins_url( self::FILE, PRESSRELAY_FILE ), array(), $version, true );
 		wp_add_inline_script( self::HANDLE, 'window.PressRelayConfig = ' . Client::json( $this->config() ) . ';', 'before' );
 	}

@@ -81,6 +81,39 @@ final class SettingsSanitizerTest extends TestCase {
 		);
 	}
 
+	public function test_sanitizing_twice_changes_nothing(): void {
+		$sanitizer = new SettingsSanitizer();
+		$once      = $sanitizer->sanitize(
+			array(
+				'meta_keys' => "seats_left\nprice",
+				'actions'   => 'shop_stock_changed stock stock-changed',
+				'schedules' => 'visitors 300 stats visitors-count',
+				'triggers'  => array( 'meta' => '1' ),
+			),
+			$this->previous()
+		);
+		$twice     = $sanitizer->sanitize( $once, $this->previous() );
+		$this->assertSame( array(), $sanitizer->errors() );
+		$this->assertSame( $once, $twice );
+	}
+
+	public function test_the_first_save_through_the_settings_api_keeps_the_lists(): void {
+		delete_option( Settings::OPTION );
+		$page = new \PressRelay\Admin\SettingsPage( new Settings(), new \PressRelay\Outbox\Store(), new \PressRelay\Http\Client( new Settings() ), \PressRelay\Plugin::instance()->runner() );
+		$page->register_setting();
+		update_option(
+			Settings::OPTION,
+			array(
+				'meta_keys' => "seats_left\nprice",
+				'actions'   => 'shop_stock_changed stock stock-changed',
+			)
+		);
+		$saved = get_option( Settings::OPTION );
+		$this->assertSame( array( 'seats_left', 'price' ), $saved['meta_keys'] );
+		$this->assertSame( 'stock', $saved['actions'][0]['channel'] );
+		unregister_setting( \PressRelay\Admin\SettingsPage::GROUP, Settings::OPTION );
+	}
+
 	public function test_an_empty_secret_keeps_the_saved_one(): void {
 		$out = ( new SettingsSanitizer() )->sanitize( array( 'secret' => '' ), $this->previous() );
 		$this->assertSame( 'test-secret', $out['secret'] );

@@ -15,10 +15,46 @@ use PressRelay\Tests\TestCase;
 
 final class AssetsTest extends TestCase {
 
+	/**
+	 * Whether this test wrote a stand-in bundle (a source checkout has none; the zip has the built one).
+	 *
+	 * @var bool
+	 */
+	private $wrote_bundle = false;
+
+	private static function bundle(): string {
+		return dirname( __DIR__, 2 ) . '/' . Assets::FILE;
+	}
+
 	protected function setUp(): void {
 		parent::setUp();
 		wp_dequeue_script( Assets::HANDLE );
 		wp_deregister_script( Assets::HANDLE );
+		if ( ! file_exists( self::bundle() ) ) {
+			wp_mkdir_p( dirname( self::bundle() ) );
+			file_put_contents( self::bundle(), '/* stand-in for the built client */' ); // phpcs:ignore -- test file.
+			$this->wrote_bundle = true;
+		}
+	}
+
+	protected function tearDown(): void {
+		if ( $this->wrote_bundle ) {
+			unlink( self::bundle() );
+			$this->wrote_bundle = false;
+		}
+		parent::tearDown();
+	}
+
+	public function test_nothing_is_enqueued_without_the_bundle(): void {
+		$this->configure();
+		$this->assertTrue( Assets::bundle_exists() );
+		if ( $this->wrote_bundle ) {
+			unlink( self::bundle() );
+			$this->wrote_bundle = false;
+			( new Assets( new Settings() ) )->enqueue();
+			$this->assertFalse( wp_script_is( Assets::HANDLE, 'enqueued' ) );
+			$this->assertFalse( Assets::bundle_exists() );
+		}
 	}
 
 	private function printed(): string {

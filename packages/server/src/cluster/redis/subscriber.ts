@@ -13,6 +13,8 @@ import { keySlot } from './keys.js';
 
 export interface SubscriberEvents {
   onMessage(shardChannel: string, payload: string): void;
+  /** The connection carrying these channels dropped: messages published from now on until re-subscribed are lost. */
+  onLost(shardChannels: string[]): void;
   /** These channels are subscribed again after the connection carrying them was lost. */
   onResubscribed(shardChannels: string[]): void;
 }
@@ -25,8 +27,6 @@ const READY_WAIT_MS = 2_000;
 class ShardConnection {
   readonly channels = new Set<string>();
   ready = false;
-  /** False until the first `ready`: the first subscriptions are not a *re*-subscription. */
-  private connectedBefore = false;
 
   constructor(
     readonly redis: Redis,
@@ -35,7 +35,9 @@ class ShardConnection {
     redis.on('smessage', (channel: string, payload: string) => events.onMessage(channel, payload));
     redis.on('ready', () => void this.resubscribe());
     redis.on('close', () => {
+      if (!this.ready) return;
       this.ready = false;
+      if (this.channels.size > 0) events.onLost([...this.channels]);
     });
     // Errors are reported through health and failed commands; an unhandled 'error' event would crash the node.
     redis.on('error', () => {});
@@ -50,8 +52,7 @@ class ShardConnection {
       return;
     }
     this.ready = true;
-    if (this.connectedBefore && channels.length > 0) this.events.onResubscribed(channels);
-    this.connectedBefore = true;
+    if (channels.length > 0) this.events.onResubscribed(channels);
   }
 
   async add(channel: string): Promise<void> {
@@ -185,6 +186,9 @@ export class Subscriber {
       await current.remove(channel);
       await next.add(channel).catch(() => {});
     }
-    if (moved.length > 0) this.events.onResubscribed(moved);
+    if (moved.length > 0) {
+      this.events.onLost(moved);
+      this.events.onResubscribed(moved);
+    }
   }
 }
