@@ -28,18 +28,14 @@ export class ConnectionHandler {
    */
   open(connection: Connection, extra?: Record<string, unknown>): Promise<boolean> {
     return new Promise((resolve) => {
-      this.enqueue(
-        connection,
-        0,
-        async () => {
-          let admitted = false;
-          try {
-            admitted = await this.admit(connection, extra);
-          } finally {
-            resolve(admitted);
-          }
-        },
-      );
+      this.enqueue(connection, 0, async () => {
+        let admitted = false;
+        try {
+          admitted = await this.admit(connection, extra);
+        } finally {
+          resolve(admitted);
+        }
+      });
     });
   }
 

@@ -287,7 +287,11 @@ describe('frames that must not crash anything', () => {
     for (let index = 0; index < count; index++) {
       client.send({ event: 'pusher:subscribe', data: { channel: `burst-${index}`, auth: '' } });
     }
-    const last = await client.next('pusher_internal:subscription_succeeded', { channel: `burst-${count - 1}` }, 10_000);
+    const last = await client.next(
+      'pusher_internal:subscription_succeeded',
+      { channel: `burst-${count - 1}` },
+      10_000,
+    );
     assert.ok(last);
     assert.equal(client.all('pusher_internal:subscription_succeeded').length, count);
     assert.deepEqual(client.all('pusher:error'), []);

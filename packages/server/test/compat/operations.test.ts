@@ -17,22 +17,24 @@ import {
   pusherClient,
   RawClient,
   sdkFor,
-  type ServerHandle,
   signedFetch,
   startServer,
   startTestServer,
   subscribed,
   testApp,
+  WebhookReceiver,
   waitFor,
   waitForState,
-  WebhookReceiver,
   within,
 } from './helpers.js';
 
 after(cleanup);
 
 /** Runs the CLI to completion. */
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return within(
     new Promise((resolve) => {
       const child = spawn(process.execPath, [CLI_PATH, ...args], {
@@ -74,7 +76,9 @@ describe('health, readiness, metrics and logs', () => {
     const received = nextEvent(channel, 'counted');
     await sdkFor(server).trigger(['metrics-a', 'metrics-b'], 'counted', {});
     await received;
-    await signedFetch(server, 'GET', '/channels', { tamper: (query) => query.replace('auth_signature=', 'auth_signature=0') });
+    await signedFetch(server, 'GET', '/channels', {
+      tamper: (query) => query.replace('auth_signature=', 'auth_signature=0'),
+    });
     await waitFor(() => receiver.received.length > 0, 'a webhook delivery');
 
     const response = await fetch(`${server.url}/metrics`);
@@ -106,7 +110,9 @@ describe('health, readiness, metrics and logs', () => {
       .split('\n')
       .filter((line) => line.startsWith('{'));
     assert.ok(lines.length > 0);
-    const listening = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line.msg === 'listening');
+    const listening = lines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((line) => line.msg === 'listening');
     assert.ok(listening);
     assert.equal(listening.port, server.port);
     assert.equal(typeof listening.level, 'number');
@@ -157,7 +163,11 @@ describe('SIGTERM', () => {
     assert.equal(await within(exit, 'exit', 12_000), 0);
     assert.ok(Date.now() - stopped < 10_000, 'bounded');
     // The vacated webhook (normally delayed 3 s) was flushed before the exit.
-    assert.ok(receiver.events().some(({ event }) => event.name === 'channel_vacated' && event.channel === 'shutdown-room'));
+    assert.ok(
+      receiver
+        .events()
+        .some(({ event }) => event.name === 'channel_vacated' && event.channel === 'shutdown-room'),
+    );
     pusher.disconnect();
   });
 
@@ -172,13 +182,20 @@ describe('SIGTERM', () => {
 describe('configuration', () => {
   it('configures one app from PRESSRELAY_APP_* with client messages off by default', async () => {
     const server = await startTestServer({
-      env: { PRESSRELAY_APP_ID: 'env-id', PRESSRELAY_APP_KEY: 'env-key', PRESSRELAY_APP_SECRET: 'env-secret' },
+      env: {
+        PRESSRELAY_APP_ID: 'env-id',
+        PRESSRELAY_APP_KEY: 'env-key',
+        PRESSRELAY_APP_SECRET: 'env-secret',
+      },
     });
     assert.equal(server.app.key, 'env-key');
     const { client, socketId } = await RawClient.connect(server, { key: 'env-key' });
     await client.subscribe('private-env', sdkFor(server).authorizeChannel(socketId, 'private-env'));
     client.send({ event: 'client-x', channel: 'private-env', data: {} });
-    assert.match(dataOf<{ message: string }>(await client.next('pusher:error')).message, /enable this feature/);
+    assert.match(
+      dataOf<{ message: string }>(await client.next('pusher:error')).message,
+      /enable this feature/,
+    );
     assert.equal((await sdkFor(server).trigger('env', 'e', {})).status, 200);
   });
 
@@ -216,14 +233,22 @@ describe('configuration', () => {
     await client.next('this-app');
     assert.equal(client.all('other-app').length, 0);
     // Credentials of one app do not work for the other.
-    await assert.rejects(sdkFor(server, { ...second, secret: first.secret }).trigger('x', 'e', {}), { status: 401 });
+    await assert.rejects(sdkFor(server, { ...second, secret: first.secret }).trigger('x', 'e', {}), {
+      status: 401,
+    });
   });
 
   it('refuses to start with an invalid config file, naming the file and the field', async () => {
     const cases: Array<[unknown, RegExp]> = [
       [{ apps: [{ id: 'a', key: 'k' }] }, /apps\[0\]\.secret: Required/],
-      [{ apps: [{ id: 'a', key: 'k', secret: 's', limits: { maxPayloadBytes: -5 } }] }, /apps\[0\]\.limits\.maxPayloadBytes/],
-      [{ apps: [{ id: 'a', key: 'k', secret: 's', webhooks: [{ url: 'nope' }] }] }, /apps\[0\]\.webhooks\[0\]\.url/],
+      [
+        { apps: [{ id: 'a', key: 'k', secret: 's', limits: { maxPayloadBytes: -5 } }] },
+        /apps\[0\]\.limits\.maxPayloadBytes/,
+      ],
+      [
+        { apps: [{ id: 'a', key: 'k', secret: 's', webhooks: [{ url: 'nope' }] }] },
+        /apps\[0\]\.webhooks\[0\]\.url/,
+      ],
       [{ apps: [], webhookLeaveDelayMs: 'soon' }, /webhookLeaveDelayMs/],
     ];
     for (const [config, field] of cases) {
@@ -244,7 +269,7 @@ describe('configuration', () => {
       [{ PRESSRELAY_WEBHOOK_URL: 'not a url' }, /webhooks\[0\]\.url/],
       [{ PRESSRELAY_CONFIG: '/nonexistent/pressrelay.json' }, /PRESSRELAY_CONFIG: cannot read/],
     ] as const) {
-      const result = await cli(['start'], { PRESSRELAY_PORT: '0', ...env });
+      const result = await cli(['start'], { PRESSRELAY_PORT: '0', ...(env as Record<string, string>) });
       assert.equal(result.code, 2, JSON.stringify(env));
       assert.match(result.stderr, name);
     }
@@ -277,15 +302,38 @@ describe('the pressrelay CLI', () => {
     const { client } = await RawClient.connect(server);
     await client.subscribe('cli-news');
     await client.subscribe('cli-other');
-    const flags = ['--url', server.url, '--app-id', server.app.id, '--app-key', server.app.key, '--app-secret', server.app.secret];
-    const result = await cli(['trigger', 'cli-news,cli-other', 'headline', '{"title":"From the CLI"}', ...flags]);
+    const flags = [
+      '--url',
+      server.url,
+      '--app-id',
+      server.app.id,
+      '--app-key',
+      server.app.key,
+      '--app-secret',
+      server.app.secret,
+    ];
+    const result = await cli([
+      'trigger',
+      'cli-news,cli-other',
+      'headline',
+      '{"title":"From the CLI"}',
+      ...flags,
+    ]);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout.trim(), '{}');
     for (const channel of ['cli-news', 'cli-other']) {
       const frame = await client.next('headline', { channel });
       assert.equal(frame.data, '{"title":"From the CLI"}');
     }
-    const withInfo = await cli(['trigger', 'cli-news', 'again', '{}', '--info', 'subscription_count', ...flags]);
+    const withInfo = await cli([
+      'trigger',
+      'cli-news',
+      'again',
+      '{}',
+      '--info',
+      'subscription_count',
+      ...flags,
+    ]);
     assert.deepEqual(JSON.parse(withInfo.stdout), { channels: { 'cli-news': { subscription_count: 1 } } });
     const excluded = await cli(['trigger', 'cli-news', 'not-for-me', '{}', '--socket-id', '1.1', ...flags]);
     assert.equal(excluded.code, 0);
@@ -321,7 +369,7 @@ describe('the pressrelay CLI', () => {
     assert.match(top.stdout, /start/);
     assert.match(top.stdout, /trigger/);
     const start = await cli(['start', '--help']);
-    for (const [flag, env] of [
+    const documented: Array<[string, string]> = [
       ['--host', 'PRESSRELAY_HOST'],
       ['--port', 'PRESSRELAY_PORT'],
       ['--config', 'PRESSRELAY_CONFIG'],
@@ -331,12 +379,23 @@ describe('the pressrelay CLI', () => {
       ['--enable-client-messages', 'PRESSRELAY_ENABLE_CLIENT_MESSAGES'],
       ['--webhook-url', 'PRESSRELAY_WEBHOOK_URL'],
       ['--log-level', 'PRESSRELAY_LOG_LEVEL'],
-    ]) {
+    ];
+    for (const [flag, env] of documented) {
       assert.ok(start.stdout.includes(flag), `start --help lacks ${flag}`);
       assert.ok(start.stdout.replace(/\s+/g, ' ').includes(env), `start --help lacks ${env}`);
     }
     const trigger = await cli(['trigger', '--help']);
-    for (const flag of ['--url', '--app-id', '--app-key', '--app-secret', '--socket-id', '--info', '<channel>', '<event>', '[json]']) {
+    for (const flag of [
+      '--url',
+      '--app-id',
+      '--app-key',
+      '--app-secret',
+      '--socket-id',
+      '--info',
+      '<channel>',
+      '<event>',
+      '[json]',
+    ]) {
       assert.ok(trigger.stdout.includes(flag), `trigger --help lacks ${flag}`);
     }
   });
@@ -363,7 +422,10 @@ describe('slow consumers', () => {
     assert.equal(closed.code, 4100);
     const error = slow.client.all('pusher:error')[0];
     assert.ok(error, 'a pusher:error before the close');
-    assert.deepEqual(dataOf(error), { code: 4100, message: 'Client too slow: outbound buffer limit exceeded' });
+    assert.deepEqual(dataOf(error), {
+      code: 4100,
+      message: 'Client too slow: outbound buffer limit exceeded',
+    });
     assert.ok(slow.client.all('chunk').length < 40, 'the slow client did not get everything');
     await healthy.client.roundTrip();
     assert.equal(healthy.client.isClosed, false);
