@@ -149,12 +149,14 @@ export class PressRelayServer {
   /**
    * Graceful stop: report not ready, stop accepting, close every client with 4200 (reconnect now, elsewhere),
    * flush webhooks, stop the adapter. Bounded by `shutdownTimeoutMs`.
+   *
+   * The port stays open until the webhooks are flushed, so `/ready` can answer 503 meanwhile and new WebSocket
+   * clients are turned away with 4200 (they are not accepted) instead of meeting a closed port.
    */
   async shutdown(): Promise<void> {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
     const deadline = Date.now() + this.config.shutdownTimeoutMs;
-    const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
     const connections = [...this.hub.allConnections()];
     for (const connection of connections) {
       refuse(this.services, connection, ConnectionErrors.SERVER_SHUTTING_DOWN);
@@ -167,6 +169,7 @@ export class PressRelayServer {
       sleep(Math.min(2_000, remaining(deadline))),
     ]);
     await this.services.webhooks.flush(remaining(deadline));
+    const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
     await this.adapter.stop();
     // Upgraded sockets were closed above; this ends keep-alive API connections and streams still open.
     this.http.closeAllConnections();
