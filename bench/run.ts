@@ -47,7 +47,7 @@ async function main(): Promise<void> {
 
   const unavailable: Record<string, string> = {};
   const targets: Target[] = [];
-  for (const target of allTargets(serverCpus)) {
+  for (const target of allTargets(serverCpus, args.profile)) {
     if (args.targets && !args.targets.includes(target.name)) continue;
     const reason = target.unavailable();
     if (reason) {

@@ -8,14 +8,24 @@ export interface BenchArgs {
   rounds: number;
   pin: boolean;
   out: string | null;
+  /** Directory for a `--cpu-prof` profile of the PressRelay server (null: no profiling). */
+  profile: string | null;
 }
 
-export const USAGE = `npm run bench -- [--quick] [--targets a,b] [--scenarios a,b] [--rounds N] [--no-pin] [--out file.json]
+export const USAGE = `npm run bench -- [--quick] [--targets a,b] [--scenarios a,b] [--rounds N] [--no-pin] [--out file.json] [--profile dir]
   targets:   naive, preframed, coalescing, pressrelay, plain-ws, plain-ws+req
   scenarios: fan-out, many-channels, http, connections, sse, long-poll, recovery`;
 
 export function parseArgs(argv: string[]): BenchArgs {
-  const args: BenchArgs = { quick: false, targets: null, scenarios: null, rounds: 0, pin: true, out: null };
+  const args: BenchArgs = {
+    quick: false,
+    targets: null,
+    scenarios: null,
+    rounds: 0,
+    pin: true,
+    out: null,
+    profile: null,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = () => {
@@ -29,6 +39,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     else if (arg === '--rounds') args.rounds = Number(value());
     else if (arg === '--no-pin') args.pin = false;
     else if (arg === '--out') args.out = value();
+    else if (arg === '--profile') args.profile = value();
     else if (arg === '--help' || arg === '-h') throw new Error(USAGE);
     else throw new Error(`unknown option ${arg}\n${USAGE}`);
   }

@@ -13,13 +13,17 @@ export function metricValue(text: string, name: string): number | null {
   return match ? Number(match[1]) : null;
 }
 
-export function pressRelayTarget(serverCpus: string | null, env: Record<string, string> = {}): Target {
+export function pressRelayTarget(
+  serverCpus: string | null,
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+): Target {
   return {
     name: 'pressrelay',
     unavailable: () =>
       existsSync(CLI_PATH) ? null : `not built: ${CLI_PATH} is missing (server not on this branch yet?)`,
     async start(): Promise<TargetHandle> {
-      const server = await startServer({ env, startTimeoutMs: 20000 });
+      const server = await startServer({ env, nodeArgs, startTimeoutMs: 20000 });
       track(server.process); // killed with the runner, like every other bench process
       const pid = server.process.pid;
       if (pid === undefined) throw new Error('pressrelay: no pid');

@@ -5,12 +5,12 @@
  */
 import { once } from 'node:events';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { connect, createServer as createTcpServer, type Socket } from 'node:net';
 import Pusher from 'pusher';
 import { WebSocket } from 'ws';
 import { type ServerHandle, startServer } from '../../server/test/harness.js';
 import { Client, type ClientConfig } from '../src/index.js';
 
+export { startProxy, type TcpProxy } from '../../server/test/support/tcp-proxy.js';
 export { type ServerHandle, startServer };
 
 /** Polls `check` every 10 ms until it returns a truthy value; fails after `timeoutMs` with `what`. */
@@ -33,97 +33,6 @@ export function publisher(server: ServerHandle): Pusher {
     port: String(server.port),
     useTLS: false,
   });
-}
-
-export interface TcpProxy {
-  port: number;
-  url: string;
-  /** Destroys every open connection (both sides see a reset). */
-  drop(): void;
-  /** While true, new connections are closed at once (the network is down). */
-  refuse(refusing: boolean): void;
-  /**
-   * Closes new connections whose first bytes match (e.g. `/Upgrade: websocket/i` blocks WebSockets the way
-   * some corporate proxies do, `/^GET [^ ]*\/sse/` blocks SSE); null lets everything through again.
-   */
-  block(pattern: RegExp | null): void;
-  /** Open connections stay open but carry nothing any more, either way (a silently dead network path). */
-  blackhole(): void;
-  /** Points new connections at another port (a restarted server). */
-  retarget(port: number): void;
-  close(): Promise<void>;
-}
-
-export async function startProxy(targetPort: number): Promise<TcpProxy> {
-  const sockets = new Set<Socket>();
-  const pairs = new Set<{ silent: boolean }>();
-  let refusing = false;
-  let blocked: RegExp | null = null;
-  let target = targetPort;
-  const server = createTcpServer((client) => {
-    if (refusing) {
-      client.destroy();
-      return;
-    }
-    sockets.add(client);
-    client.on('error', () => {});
-    client.on('close', () => sockets.delete(client));
-    client.once('data', (first: Buffer) => {
-      if (refusing || blocked?.test(first.toString('latin1'))) {
-        client.destroy();
-        return;
-      }
-      const upstream = connect(target, '127.0.0.1');
-      const pair = { silent: false };
-      pairs.add(pair);
-      for (const socket of [client, upstream]) {
-        sockets.add(socket);
-        socket.on('error', () => {});
-        socket.on('close', () => {
-          sockets.delete(socket);
-          pairs.delete(pair);
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      upstream.write(first);
-      // Forward by hand (not pipe) so that a black-holed pair can swallow data while its sockets stay open.
-      client.on('data', (chunk: Buffer) => {
-        if (!pair.silent) upstream.write(chunk);
-      });
-      upstream.on('data', (chunk: Buffer) => {
-        if (!pair.silent) client.write(chunk);
-      });
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  const drop = () => {
-    for (const socket of sockets) socket.destroy();
-    sockets.clear();
-  };
-  return {
-    port,
-    url: `http://127.0.0.1:${port}`,
-    drop,
-    refuse: (value) => {
-      refusing = value;
-    },
-    blackhole: () => {
-      for (const pair of pairs) pair.silent = true;
-    },
-    block: (pattern) => {
-      blocked = pattern;
-    },
-    retarget: (value) => {
-      target = value;
-    },
-    close: async () => {
-      drop();
-      await new Promise<void>((done) => server.close(() => done()));
-    },
-  };
 }
 
 export interface AuthServer {

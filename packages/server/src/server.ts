@@ -18,6 +18,7 @@ import type { ServerConfig } from './apps/schema.js';
 import { Hub } from './channels/hub.js';
 import type { Adapter } from './cluster/adapter.js';
 import { createAdapter } from './cluster/create.js';
+import { BurstScheduler } from './connections/burst-scheduler.js';
 import {
   announceMemberLeft,
   announceVacated,
@@ -27,7 +28,6 @@ import {
 import { configureBackpressure } from './connections/connection.js';
 import { ConnectionHandler } from './connections/handler.js';
 import { startLiveness } from './connections/liveness.js';
-import { ReplayScheduler } from './connections/replay.js';
 import { refuse, type Services } from './connections/services.js';
 import { notifyWatchers, terminateLocal } from './connections/users.js';
 import { Metrics } from './metrics/metrics.js';
@@ -81,7 +81,7 @@ export class PressRelayServer {
       webhooks,
       metrics: this.metrics,
       logger,
-      replay: new ReplayScheduler(),
+      bursts: new BurstScheduler(),
     };
     const handler = new ConnectionHandler(this.services);
     configureBackpressure(config.maxBufferedBytes, (connection) =>
@@ -203,7 +203,7 @@ export class PressRelayServer {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    this.websocket.upgrade(request, socket, head, path, search);
+    void this.services.bursts.run(() => this.websocket.upgrade(request, socket, head, path, search));
   }
 
   /** Splits a request URL and strips the mount prefix; `path` is null when the prefix does not match. */

@@ -31,6 +31,8 @@ export interface StartOptions {
   config?: unknown;
   /** Fixed port (for restart-on-the-same-port tests); default 0 = a free port. */
   port?: number;
+  /** Node.js flags for the server process, e.g. `['--cpu-prof', '--cpu-prof-dir=/tmp/prof']`. */
+  nodeArgs?: string[];
   /** Milliseconds to wait for the "listening" line. */
   startTimeoutMs?: number;
 }
@@ -73,7 +75,10 @@ export async function startServer(options: StartOptions = {}): Promise<ServerHan
     writeFileSync(file, JSON.stringify(options.config, null, 2));
     env.PRESSRELAY_CONFIG = file;
   }
-  const child = spawn(process.execPath, [CLI_PATH, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI_PATH, 'start'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   let exited = false;
   const exit = new Promise<number | null>((done) =>

@@ -6,9 +6,9 @@ import type { Metrics } from '../metrics/metrics.js';
 import { type ConnectionErrorSpec, ConnectionErrors } from '../protocol/errors.js';
 import { errorMessage } from '../protocol/messages.js';
 import type { WebhookDispatcher } from '../webhooks/dispatcher.js';
+import type { BurstScheduler } from './burst-scheduler.js';
 import type { Connection } from './connection.js';
 import { Outbound } from './outbound.js';
-import type { ReplayScheduler } from './replay.js';
 
 export interface Services {
   hub: Hub;
@@ -16,7 +16,7 @@ export interface Services {
   webhooks: WebhookDispatcher;
   metrics: Metrics;
   logger: Logger;
-  replay: ReplayScheduler;
+  bursts: BurstScheduler;
 }
 
 export function sendJson(connection: Connection, json: string): void {

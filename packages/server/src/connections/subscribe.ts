@@ -118,7 +118,7 @@ async function join(services: Services, connection: Connection, request: Subscri
     undefined,
     'pusher_internal:subscription_succeeded',
   );
-  await services.replay.run(() => {
+  await services.bursts.run(() => {
     connection.send(succeeded);
     const { epoch } = read.position;
     for (const entry of missed) {
@@ -132,6 +132,8 @@ async function join(services: Services, connection: Connection, request: Subscri
       if (position) lastSerial = position.serial;
       connection.send(message);
     }
+    // Write now, inside the budgeted job, so the cost of a large replay counts against this turn's budget.
+    if (missed.length > 0) connection.flush();
   });
 
   if (member && firstForUser) {

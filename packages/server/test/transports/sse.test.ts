@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { EventSource } from 'eventsource';
 import { type ServerHandle, startServer } from '../harness.js';
-import { type DropProxy, startDropProxy } from '../support/drop-proxy.js';
 import { publish, sdkFor } from '../support/publisher.js';
+import { startProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 interface Received {
   id: string;
@@ -26,12 +26,12 @@ async function until(condition: () => boolean, timeoutMs = 5000, what = 'conditi
 
 describe('Server-Sent Events', () => {
   let server: ServerHandle;
-  let proxy: DropProxy;
+  let proxy: TcpProxy;
   let sdk: ReturnType<typeof sdkFor>;
 
   before(async () => {
     server = await startServer();
-    proxy = await startDropProxy(server.port);
+    proxy = await startProxy(server.port);
     sdk = sdkFor(server);
   });
   after(async () => {
@@ -74,10 +74,10 @@ describe('Server-Sent Events', () => {
       await until(() => subscribed.length === 2, 5000, 'subscriptions');
       for (let n = 1; n <= 3; n++) await publish(sdk, n % 2 ? 'one' : 'two', 'tick', { n });
       await until(() => received.length === 3);
-      proxy.block();
-      proxy.dropAll('server');
+      proxy.refuse(true);
+      proxy.drop();
       for (let n = 4; n <= 9; n++) await publish(sdk, n % 2 ? 'one' : 'two', 'tick', { n });
-      proxy.unblock();
+      proxy.refuse(false);
       await until(() => received.length >= 9, 10_000, 'the missed events after reconnecting');
       await publish(sdk, 'one', 'tick', { n: 10 });
       await until(() => received.length >= 10);

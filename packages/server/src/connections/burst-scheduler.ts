@@ -1,8 +1,9 @@
 /**
- * Spreads history replays over event-loop turns. A burst of recovering clients (a node restart, a network blip
- * for a whole office) would otherwise replay everything in one turn and hold up live delivery for everyone.
- * Each turn runs replay jobs for at most `budgetMs`; the rest wait for the next turn, and live events published
- * in between go out first (recovering subscribers get them buffered, in order, after their replay).
+ * Spreads bursts of per-connection work over event-loop turns: WebSocket handshakes and history replays. A burst
+ * of reconnecting clients (a node restart, a network blip for a whole office) would otherwise be handled in one
+ * turn and hold up live delivery for everyone. Each turn runs such jobs for at most `budgetMs`; the rest wait for
+ * the next turn, and live events published in between go out first (recovering subscribers get them buffered,
+ * in order, after their replay).
  */
 import { performance } from 'node:perf_hooks';
 
@@ -12,7 +13,7 @@ interface Job {
   reject: (error: unknown) => void;
 }
 
-export class ReplayScheduler {
+export class BurstScheduler {
   private readonly queue: Job[] = [];
   private head = 0;
   private turnStartedAt = 0;

@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { ReplayScheduler } from './replay.js';
+import { BurstScheduler } from './burst-scheduler.js';
 
 function busy(ms: number): void {
   const until = performance.now() + ms;
   while (performance.now() < until) {}
 }
 
-describe('ReplayScheduler', () => {
+describe('BurstScheduler', () => {
   it('runs a job at once when the turn has budget and nobody waits', async () => {
-    const scheduler = new ReplayScheduler(5);
+    const scheduler = new BurstScheduler(5);
     let ran = false;
     const done = scheduler.run(() => {
       ran = true;
@@ -20,7 +20,7 @@ describe('ReplayScheduler', () => {
   });
 
   it('spreads a burst over turns, in order, leaving room for other work between them', async () => {
-    const scheduler = new ReplayScheduler(5);
+    const scheduler = new BurstScheduler(5);
     const order: number[] = [];
     const turnsSeen = new Set<number>();
     let turn = 0;
@@ -47,7 +47,7 @@ describe('ReplayScheduler', () => {
   });
 
   it('rejects the job that throws and carries on with the others', async () => {
-    const scheduler = new ReplayScheduler(0);
+    const scheduler = new BurstScheduler(0);
     const failing = scheduler.run(() => {
       throw new Error('boom');
     });
