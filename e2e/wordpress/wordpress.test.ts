@@ -511,6 +511,8 @@ describe('PressRelay WordPress plugin end to end', { timeout: 280_000 }, () => {
         pageMs: Math.round(median(pages)),
         publishMs: Math.round(median(publishes)),
         maxMs: Math.round(Math.max(...pages, ...publishes)),
+        pages: pages.map(Math.round),
+        publishes: publishes.map(Math.round),
       };
       t.diagnostic(
         `${label}: page GET median ${result.pageMs} ms, publishing REST update median ${result.publishMs} ms, slowest ${result.maxMs} ms`,
@@ -522,26 +524,35 @@ describe('PressRelay WordPress plugin end to end', { timeout: 280_000 }, () => {
     const up = await measure('up');
     await ctx.server.stop();
     const down = await measure('down');
+    assert.ok(((await outboxCounts()).retry ?? 0) > 0, 'the flush did try the stopped server and failed');
     const blackhole = await startBlackhole();
     await setServerUrl(`http://127.0.0.1:${blackhole.port}`);
+    // The rows that failed while the server was down wait for their retry and hold their channels back; make
+    // them due now (as if the 15 s backoff had passed) so the next flush really calls the unreachable server.
+    await ctx.site.php(
+      'global $wpdb; $wpdb->query( "UPDATE {$wpdb->prefix}pressrelay_outbox SET next_attempt_at = UTC_TIMESTAMP() - INTERVAL 1 SECOND WHERE status = \'retry\'" );',
+    );
     let unreachable: Awaited<ReturnType<typeof measure>>;
     try {
       unreachable = await measure('unreachable');
+      await waitFor('the flush to reach the unreachable server', async () =>
+        blackhole.connections() > 0 ? true : undefined,
+      );
     } finally {
       await blackhole.close();
     }
     for (const result of [down, unreachable]) {
       assert.ok(
-        result.pageMs <= up.pageMs * 1.5 + 150,
+        result.pageMs <= up.pageMs * 2 + 250,
         `${result.label}: page ${result.pageMs} ms vs ${up.pageMs} ms up`,
       );
       assert.ok(
-        result.publishMs <= up.publishMs * 1.5 + 150,
+        result.publishMs <= up.publishMs * 2 + 250,
         `${result.label}: publish ${result.publishMs} ms vs ${up.publishMs} ms up`,
       );
       assert.ok(
-        result.maxMs < 2500,
-        `${result.label}: no request waited for the 3 s HTTP timeout (slowest ${result.maxMs} ms)`,
+        result.maxMs < 1000,
+        `${result.label}: no request waited on the realtime server (3 s HTTP timeout, slowest ${result.maxMs} ms)`,
       );
     }
     ctx.server = await startServer({ port: ctx.server.port, env: ctx.serverEnv });

@@ -58,9 +58,15 @@ export function median(values: number[]): number {
 }
 
 /** A TCP server on 127.0.0.1 that accepts connections and never answers: an unreachable realtime server. */
-export async function startBlackhole(): Promise<{ port: number; close(): Promise<void> }> {
+export async function startBlackhole(): Promise<{
+  port: number;
+  connections(): number;
+  close(): Promise<void>;
+}> {
   const sockets = new Set<Socket>();
+  let connections = 0;
   const server: Server = createServer((socket) => {
+    connections++;
     sockets.add(socket);
     socket.on('error', () => {});
     socket.on('close', () => sockets.delete(socket));
@@ -70,6 +76,7 @@ export async function startBlackhole(): Promise<{ port: number; close(): Promise
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
     port,
+    connections: () => connections,
     close: () =>
       new Promise<void>((done) => {
         for (const socket of sockets) socket.destroy();

@@ -13,7 +13,8 @@ use PressRelay\Http\Client;
 use PressRelay\Http\Response;
 
 /**
- * One flusher runs at a time per site (a MySQL named lock). Rows of one publish call that are
+ * One flusher runs at a time per site (a MySQL named lock; others return at once instead of waiting and
+ * tying up a PHP worker). Rows of one publish call that are
  * next to each other go as one event with several channels; anything else goes through
  * batch_events, 10 at a time. A temporary failure stops the flush: the server is down or slow, and
  * hammering it from every request would not help.
@@ -66,19 +67,25 @@ final class Flusher {
 			return $stats;
 		}
 		$deadline = microtime( true ) + $budget;
-		try {
-			while ( microtime( true ) < $deadline ) {
-				$rows = $this->store->due( 100 );
-				if ( ! $rows ) {
-					break;
+		do {
+			$stopped = false;
+			try {
+				while ( microtime( true ) < $deadline ) {
+					$rows = $this->store->due( 100 );
+					if ( ! $rows ) {
+						break;
+					}
+					if ( ! $this->send_rows( $rows, $stats ) ) {
+						$stopped = true;
+						break;
+					}
 				}
-				if ( ! $this->send_rows( $rows, $stats ) ) {
-					break;
-				}
+			} finally {
+				$this->unlock();
 			}
-		} finally {
-			$this->unlock();
-		}
+			// A request that stored rows while this flusher held the lock found it taken and left them to
+			// this flusher: look once more after releasing, so none waits for WP-Cron.
+		} while ( ! $stopped && microtime( true ) < $deadline && $this->store->due( 1 ) && $this->lock( 0 ) );
 		return $stats;
 	}
 

@@ -12,8 +12,8 @@ namespace PressRelay\Outbox;
 /**
  * A request that published something flushes at `shutdown`:
  * - PHP-FPM (and LiteSpeed): finish the response first (fastcgi_finish_request), then flush here;
- * - other web servers (mod_php, php -S): post a non-blocking loopback request to the flush route,
- *   as WordPress does to spawn WP-Cron, so the page never waits;
+ * - other web servers (mod_php, php -S): post a fire-and-forget loopback request to the flush route
+ *   (see Loopback), so the page never waits;
  * - WP-CLI and WP-Cron requests: flush inline (no browser waits).
  * WP-Cron flushes every minute and at the time the next retry is due: it retries failures and
  * catches anything a lost loopback missed. The `pressrelay_flush_strategy` filter picks a strategy
@@ -169,10 +169,10 @@ final class Runner {
 					litespeed_finish_request();
 				}
 				ignore_user_abort( true );
-				$this->flush_now( self::SHUTDOWN_BUDGET, 2 );
+				$this->flush_now( self::SHUTDOWN_BUDGET );
 				break;
 			case 'inline':
-				$this->flush_now( self::SHUTDOWN_BUDGET, 2 );
+				$this->flush_now( self::SHUTDOWN_BUDGET );
 				break;
 			case 'loopback':
 				$this->spawn_loopback();
@@ -249,28 +249,24 @@ final class Runner {
 	}
 
 	/**
-	 * Posts a non-blocking request to the flush route and returns at once.
+	 * Posts a fire-and-forget request to the flush route and returns at once.
 	 */
 	public function spawn_loopback(): void {
-		$url = rest_url( 'pressrelay/v1/flush' );
 		/**
-		 * Filters the loopback flush request (for sites behind HTTP auth, for example).
+		 * Filters the URL of the loopback flush request (for sites whose public URL does not reach
+		 * this server from itself).
 		 *
-		 * @param array  $args wp_remote_post() arguments.
-		 * @param string $url  Flush URL.
+		 * @param string $url Flush route URL.
 		 */
-		$args = apply_filters(
-			'pressrelay_loopback_args',
-			array(
-				'timeout'   => 0.01,
-				'blocking'  => false,
-				/** This filter is documented in wp-includes/class-wp-http-streams.php */
-				'sslverify' => apply_filters( 'https_local_ssl_verify', false ),
-				'body'      => array( 'token' => self::token() ),
-			),
-			$url
-		);
-		$result = wp_remote_post( $url, $args );
+		$url = (string) apply_filters( 'pressrelay_loopback_url', rest_url( 'pressrelay/v1/flush' ) );
+		/**
+		 * Filters extra headers of the loopback flush request (e.g. Authorization on a site behind HTTP auth).
+		 *
+		 * @param array  $headers Header name => value.
+		 * @param string $url     Flush route URL.
+		 */
+		$headers = (array) apply_filters( 'pressrelay_loopback_headers', array(), $url );
+		$result  = Loopback::post( $url, array( 'token' => self::token() ), $headers );
 		if ( is_wp_error( $result ) ) {
 			$this->schedule_retry( time() );
 		}

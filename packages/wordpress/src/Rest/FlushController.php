@@ -69,6 +69,8 @@ final class FlushController {
 	 */
 	public function check_token( \WP_REST_Request $request ) {
 		if ( hash_equals( Runner::token(), (string) $request->get_param( 'token' ) ) ) {
+			// The loopback caller hangs up at once: keep running.
+			ignore_user_abort( true );
 			return true;
 		}
 		return new \WP_Error( 'pressrelay_forbidden', __( 'Invalid flush token.', 'pressrelay' ), array( 'status' => 403 ) );
@@ -81,6 +83,6 @@ final class FlushController {
 	 */
 	public function handle() {
 		ignore_user_abort( true );
-		return new \WP_REST_Response( $this->runner->flush_now( Runner::SHUTDOWN_BUDGET, 2 ) );
+		return new \WP_REST_Response( $this->runner->flush_now( Runner::SHUTDOWN_BUDGET ) );
 	}
 }

@@ -40,27 +40,48 @@ final class RunnerTest extends TestCase {
 		$this->assertSame( function_exists( 'fastcgi_finish_request' ) ? 'finish-request' : 'inline', $this->runner()->strategy() );
 	}
 
-	public function test_loopback_strategy_posts_a_non_blocking_request_with_the_token(): void {
+	public function test_loopback_strategy_fires_a_request_with_the_token_and_does_not_wait_for_it(): void {
 		$this->configure();
 		$this->use_strategy( 'loopback' );
+		$listener = stream_socket_server( 'tcp://127.0.0.1:0', $errno, $errstr );
+		$this->assertNotFalse( $listener, $errstr );
+		$address = (string) stream_socket_get_name( $listener, false );
+		add_filter(
+			'pressrelay_loopback_url',
+			static function () use ( $address ) {
+				return 'http://' . $address . '/?rest_route=/pressrelay/v1/flush';
+			}
+		);
 		pressrelay_publish( 'a', 'e', 1 );
+		$started = microtime( true );
 		$this->runner()->on_shutdown();
+		$elapsed = microtime( true ) - $started;
 
-		$this->assertCount( 1, $this->requests, 'only the loopback: the server is not called in this request' );
-		$request = $this->requests[0];
-		$this->assertSame( rest_url( 'pressrelay/v1/flush' ), $request['url'] );
-		$this->assertFalse( $request['args']['blocking'] );
-		$this->assertLessThanOrEqual( 0.01, $request['args']['timeout'] );
-		$this->assertSame( Runner::token(), $request['args']['body']['token'] );
+		// Nobody has even accepted the connection yet: the request did not wait for an answer.
+		$this->assertLessThan( 0.2, $elapsed );
+		$connection = stream_socket_accept( $listener, 2 );
+		$this->assertNotFalse( $connection );
+		$request = (string) stream_get_contents( $connection );
+		fclose( $connection );
+		fclose( $listener );
+		$this->assertStringStartsWith( "POST /?rest_route=/pressrelay/v1/flush HTTP/1.1\r\nHost: {$address}\r\n", $request );
+		$this->assertStringEndsWith( "\r\n\r\ntoken=" . rawurlencode( Runner::token() ), $request );
+		$this->assertCount( 0, $this->requests, 'the realtime server is not called in this request' );
 		$this->assertSame( Store::PENDING, $this->outbox()[0]->status );
 	}
 
 	public function test_a_failed_loopback_leaves_the_row_to_wp_cron(): void {
 		$this->configure();
 		$this->use_strategy( 'loopback' );
-		$this->responder = static function () {
-			return new \WP_Error( 'http_request_failed', 'loopback blocked' );
-		};
+		$listener = stream_socket_server( 'tcp://127.0.0.1:0' );
+		$address  = (string) stream_socket_get_name( $listener, false );
+		fclose( $listener );
+		add_filter(
+			'pressrelay_loopback_url',
+			static function () use ( $address ) {
+				return 'http://' . $address . '/';
+			}
+		);
 		wp_clear_scheduled_hook( Runner::RETRY_HOOK );
 		pressrelay_publish( 'a', 'e', 1 );
 		$this->runner()->on_shutdown();
