@@ -168,7 +168,19 @@ describe('SIGTERM', () => {
         .events()
         .some(({ event }) => event.name === 'channel_vacated' && event.channel === 'shutdown-room'),
     );
+
+    // The node that takes over (here: a new process on the same address) gets the client's channels back: pusher-js
+    // subscribes again on reconnecting. (It is retrying by itself already; while the port was closed its back-off
+    // grew to several seconds, so reconnect it now instead of waiting that out.)
+    const successor = await startTestServer({ port: server.port });
     pusher.disconnect();
+    pusher.connect();
+    await waitForState(pusher, 'connected');
+    const channel = pusher.channel('shutdown-room');
+    await waitFor(() => channel.subscribed, 'the resubscription', 5_000);
+    const received = nextEvent(channel, 'after-restart');
+    await sdkFor(successor).trigger('shutdown-room', 'after-restart', { ok: true });
+    assert.deepEqual(await received, { ok: true });
   });
 
   it('exits 0 promptly with no clients', async () => {

@@ -22,7 +22,7 @@ import {
   waitFor,
 } from './helpers.js';
 
-const LEAVE_DELAY_MS = 400;
+const LEAVE_DELAY_MS = 600;
 
 let server: ServerHandle;
 let all: WebhookReceiver;
