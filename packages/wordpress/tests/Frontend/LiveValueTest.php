@@ -103,6 +103,10 @@ final class LiveValueTest extends TestCase {
 
 	public function test_the_block_renders_like_the_shortcode(): void {
 		$this->assertTrue( \WP_Block_Type_Registry::get_instance()->is_registered( 'pressrelay/live-value' ) );
+		$script = wp_scripts()->query( 'pressrelay-live-value-editor-script', 'registered' );
+		$this->assertNotFalse( $script, 'the editor script from block.json is registered' );
+		$this->assertContains( 'wp-server-side-render', $script->deps );
+		$this->assertStringEndsWith( '/blocks/live-value/index.js', strtok( (string) $script->src, '?' ) );
 		$html = do_blocks( '<!-- wp:pressrelay/live-value {"channel":"stock","event":"stock-changed","field":"left","baseline":"5"} /-->' );
 		$this->assertSame( '<span class="pressrelay-live" data-pressrelay-channel="stock" data-pressrelay-event="stock-changed" data-pressrelay-field="left">5</span>', trim( $html ) );
 	}
