@@ -151,6 +151,93 @@ describe('browser (IIFE bundle in Chromium)', () => {
       await context.close();
     }
   });
+
+  test('with WebSocket blocked the page falls back to SSE, still updates, survives a drop, then returns to WebSocket', async (t) => {
+    const config = {
+      key: server.app.key,
+      url: proxy.url,
+      reconnect: { baseMs: 200, maxMs: 2000 },
+      wsRetryMs: 1000,
+    };
+    if (!browser)
+      return t.skip('Chromium is not installed at /usr/bin/chromium (CI=true makes this a failure)');
+    const context = await browser.newContext();
+    let blockWebSocket = true;
+    // A proxy that refuses WebSockets: the socket opens to the route and is closed before any handshake.
+    await context.routeWebSocket(/\/app\//, (socket) => {
+      if (blockWebSocket) socket.close({ code: 1008, reason: 'blocked by policy' });
+      else socket.connectToServer();
+    });
+    const page = await context.newPage();
+    try {
+      await page.goto(site.page('/fallback', seatsPage(config)), WAIT);
+      assert.equal(await seats(page), '12');
+      await subscribedTo(page, 'seats-A12');
+      assert.equal(await page.evaluate(() => window.pressRelay!.connection.transport), 'sse');
+      await publishSeats(1, 3);
+      await page.waitForFunction(
+        () => document.getElementById('seats')!.textContent === '97',
+        undefined,
+        WAIT,
+      );
+
+      await dropNetwork(context, proxy, page);
+      await publishSeats(4, 8);
+      await new Promise((resume) => setTimeout(resume, 1000));
+      await restoreNetwork(context, proxy);
+      await page.waitForFunction(() => window.seen.length >= 8, undefined, WAIT);
+      assert.equal(await page.evaluate(() => window.pressRelay!.connection.transport), 'sse');
+      assert.equal(await seats(page), '92');
+
+      // WebSocket works again: the background retry switches over, events keep flowing exactly once.
+      blockWebSocket = false;
+      let seq = 8;
+      while ((await page.evaluate(() => window.pressRelay!.connection.transport)) !== 'ws') {
+        assert.ok(seq < 200, 'the client should switch back to WebSocket');
+        seq++;
+        await publishSeats(seq, seq);
+        await new Promise((resume) => setTimeout(resume, 50));
+      }
+      await publishSeats(seq + 1, seq + 3);
+      const total = seq + 3;
+      await page.waitForFunction((count) => window.seen.length >= count, total, WAIT);
+      await new Promise((resume) => setTimeout(resume, 300));
+      assert.deepEqual(
+        await page.evaluate(() => window.seen),
+        Array.from({ length: total }, (_, index) => index + 1),
+      );
+      assert.equal(await seats(page), String(100 - total));
+      // Connected on SSE, again on SSE after the drop, then switched to WebSocket.
+      assert.deepEqual(await page.evaluate(() => window.transports), ['sse', 'sse', 'ws']);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('with WebSocket and SSE blocked the page falls back to long-polling and still updates', async (t) => {
+    if (!browser)
+      return t.skip('Chromium is not installed at /usr/bin/chromium (CI=true makes this a failure)');
+    const context = await browser.newContext();
+    await context.routeWebSocket(/\/app\//, (socket) =>
+      socket.close({ code: 1008, reason: 'blocked by policy' }),
+    );
+    await context.route(/\/app\/[^/]+\/sse/, (route) => route.abort('blockedbyclient'));
+    const page = await context.newPage();
+    try {
+      await page.goto(site.page('/poll', seatsPage({ key: server.app.key, url: proxy.url })), WAIT);
+      await subscribedTo(page, 'seats-A12');
+      assert.equal(await page.evaluate(() => window.pressRelay!.connection.transport), 'poll');
+      await publishSeats(1, 5);
+      await page.waitForFunction(
+        () => document.getElementById('seats')!.textContent === '95',
+        undefined,
+        WAIT,
+      );
+      assert.deepEqual(await page.evaluate(() => window.seen), [1, 2, 3, 4, 5]);
+    } finally {
+      await context.close();
+    }
+  });
 });
 
 /**

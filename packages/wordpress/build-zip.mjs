@@ -37,7 +37,8 @@ function collect(dir, files) {
   return files;
 }
 
-if (!existsSync(clientBundle) && existsSync(join(clientDir, 'build.mjs'))) {
+// Always rebuild the client when its build script is there, so the zip never ships a stale bundle.
+if (existsSync(join(clientDir, 'build.mjs'))) {
   const built = spawnSync(process.execPath, [join(clientDir, 'build.mjs')], { stdio: 'inherit' });
   if (built.status !== 0) process.exit(built.status ?? 1);
 }

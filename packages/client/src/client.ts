@@ -14,6 +14,7 @@ import {
   channelType,
   SERVER_TO_USER_PREFIX,
 } from '../../server/src/protocol/channels.js';
+import { DEFAULT_LIMITS } from '../../server/src/protocol/limits.js';
 import { AuthError, type AuthOptions, requestAuth } from './auth.js';
 import type { BackoffOptions } from './backoff.js';
 import { Channel } from './channel.js';
@@ -135,6 +136,11 @@ export class Client {
         message: (envelope) => this.onMessage(envelope),
       },
     );
+    this.connection.bind('state_change', (change) => {
+      if ((change as { current: string }).current !== 'connected') {
+        for (const channel of this.channels.values()) channel.reset();
+      }
+    });
     // Connect after the current task, so channels subscribed right after construction go into the first request.
     queueMicrotask(() => {
       if (this.connection.state === 'initialized') this.connection.connect();
@@ -148,7 +154,6 @@ export class Client {
 
   disconnect(): void {
     this.connection.disconnect();
-    for (const channel of this.channels.values()) channel.reset();
   }
 
   subscribe(name: string, options: SubscribeOptions = {}): Channel {
@@ -208,7 +213,9 @@ export class Client {
     const channels: UrlChannel[] = [];
     for (const channel of this.channels.values()) {
       if (channels.length === MAX_URL_CHANNELS) break;
+      // A name the server might refuse would fail the whole request: longer ones are subscribed upstream.
       if (channelType(channel.name).kind !== 'public') continue;
+      if (channel.name.length > DEFAULT_LIMITS.maxChannelNameLength) continue;
       channels.push({ name: channel.name, position: channel.tracker.resumeFrom() });
     }
     return channels;

@@ -349,7 +349,6 @@ export class Connection extends Emitter {
   private checkAlive(): void {
     const attempt = this.current;
     if (!attempt?.established || this.pongTimer !== undefined) return;
-    attempt.transport?.send(PING);
     this.pongTimer = setTimeout(() => {
       this.pongTimer = undefined;
       if (attempt !== this.current) return;
@@ -357,6 +356,8 @@ export class Connection extends Emitter {
       this.current = null;
       this.onLost(4201, 'no answer to ping');
     }, this.options.pongTimeoutMs);
+    // After arming the timer: any answer (even one delivered synchronously) disarms it.
+    attempt.transport?.send(PING);
   }
 
   private stopLiveness(): void {

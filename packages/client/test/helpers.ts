@@ -42,6 +42,13 @@ export interface TcpProxy {
   drop(): void;
   /** While true, new connections are closed at once (the network is down). */
   refuse(refusing: boolean): void;
+  /**
+   * Closes new connections whose first bytes match (e.g. `/Upgrade: websocket/i` blocks WebSockets the way
+   * some corporate proxies do, `/^GET [^ ]*\/sse/` blocks SSE); null lets everything through again.
+   */
+  block(pattern: RegExp | null): void;
+  /** Open connections stay open but carry nothing any more, either way (a silently dead network path). */
+  blackhole(): void;
   /** Points new connections at another port (a restarted server). */
   retarget(port: number): void;
   close(): Promise<void>;
@@ -49,25 +56,45 @@ export interface TcpProxy {
 
 export async function startProxy(targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
+  const pairs = new Set<{ silent: boolean }>();
   let refusing = false;
+  let blocked: RegExp | null = null;
   let target = targetPort;
   const server = createTcpServer((client) => {
     if (refusing) {
       client.destroy();
       return;
     }
-    const upstream = connect(target, '127.0.0.1');
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('error', () => {});
-      socket.on('close', () => {
-        sockets.delete(socket);
+    sockets.add(client);
+    client.on('error', () => {});
+    client.on('close', () => sockets.delete(client));
+    client.once('data', (first: Buffer) => {
+      if (refusing || blocked?.test(first.toString('latin1'))) {
         client.destroy();
-        upstream.destroy();
+        return;
+      }
+      const upstream = connect(target, '127.0.0.1');
+      const pair = { silent: false };
+      pairs.add(pair);
+      for (const socket of [client, upstream]) {
+        sockets.add(socket);
+        socket.on('error', () => {});
+        socket.on('close', () => {
+          sockets.delete(socket);
+          pairs.delete(pair);
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      upstream.write(first);
+      // Forward by hand (not pipe) so that a black-holed pair can swallow data while its sockets stay open.
+      client.on('data', (chunk: Buffer) => {
+        if (!pair.silent) upstream.write(chunk);
       });
-    }
-    client.pipe(upstream);
-    upstream.pipe(client);
+      upstream.on('data', (chunk: Buffer) => {
+        if (!pair.silent) client.write(chunk);
+      });
+    });
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -82,6 +109,12 @@ export async function startProxy(targetPort: number): Promise<TcpProxy> {
     drop,
     refuse: (value) => {
       refusing = value;
+    },
+    blackhole: () => {
+      for (const pair of pairs) pair.silent = true;
+    },
+    block: (pattern) => {
+      blocked = pattern;
     },
     retarget: (value) => {
       target = value;

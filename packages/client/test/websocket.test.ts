@@ -113,6 +113,34 @@ describe('websocket', () => {
     ]);
   });
 
+  test('a silently dead connection is found by ping and resumed; nothing published meanwhile is lost', async () => {
+    const client = clients.create({
+      ...ws,
+      key: server.app.key,
+      url: proxy.url,
+      activityTimeoutMs: 300,
+      pongTimeoutMs: 300,
+    });
+    const channel = client.subscribe('blackhole');
+    const received: number[] = [];
+    channel.bind('tick', (data) => received.push((data as { n: number }).n));
+    await subscribed(channel);
+    const pusher = publisher(server);
+    await pusher.trigger('blackhole', 'tick', { n: 1 });
+    await waitFor(() => received.length === 1, 'the first event');
+    const socketBefore = client.connection.socketId;
+    proxy.blackhole();
+    for (let n = 2; n <= 6; n++) await pusher.trigger('blackhole', 'tick', { n });
+    await waitFor(
+      () => client.connection.socketId !== socketBefore && client.connection.state === 'connected',
+      'a new connection',
+      5000,
+    );
+    await waitFor(() => received.length >= 6, 'the events sent into the black hole');
+    await new Promise((resume) => setTimeout(resume, 200));
+    assert.deepEqual(received, [1, 2, 3, 4, 5, 6]);
+  });
+
   test('raises recovery_failed when the server restarted (epoch changed), then continues live', async () => {
     const own = await startServer();
     const ownProxy = await startProxy(own.port);

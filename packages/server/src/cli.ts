@@ -124,10 +124,8 @@ async function start(overrides: ConfigOverrides): Promise<void> {
     logger.fatal({ err: error }, 'could not start');
     process.exit(1);
   }
-  const url = `http://${address.host}:${address.port}`;
-  logger.info({ host: address.host, port: address.port, url, apps: config.apps.length }, 'listening');
-  printBanner(config, address.host, address.port);
-
+  // Handlers first: whoever reads the "listening" line may signal at once, and a signal that arrives before
+  // the handlers exist kills the process without a graceful shutdown.
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -152,6 +150,9 @@ async function start(overrides: ConfigOverrides): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  const url = `http://${address.host}:${address.port}`;
+  logger.info({ host: address.host, port: address.port, url, apps: config.apps.length }, 'listening');
+  printBanner(config, address.host, address.port);
 }
 
 function printBanner(config: ServerConfig, host: string, portNumber: number): void {

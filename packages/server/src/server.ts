@@ -8,7 +8,6 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { AppsApi } from './api/apps-api.js';
@@ -28,6 +27,7 @@ import {
 import { configureBackpressure } from './connections/connection.js';
 import { ConnectionHandler } from './connections/handler.js';
 import { startLiveness } from './connections/liveness.js';
+import { ReplayScheduler } from './connections/replay.js';
 import { refuse, type Services } from './connections/services.js';
 import { notifyWatchers, terminateLocal } from './connections/users.js';
 import { Metrics } from './metrics/metrics.js';
@@ -54,7 +54,6 @@ export class PressRelayServer {
   private readonly httpTransports: HttpTransports;
   private shuttingDown = false;
   private stopLiveness: (() => void) | null = null;
-  private readonly sockets = new Set<Socket>();
 
   constructor(
     readonly config: ServerConfig,
@@ -76,7 +75,14 @@ export class PressRelayServer {
       logger: logger.child({ component: 'webhooks' }),
       metrics: this.metrics,
     });
-    this.services = { hub: this.hub, adapter: this.adapter, webhooks, metrics: this.metrics, logger };
+    this.services = {
+      hub: this.hub,
+      adapter: this.adapter,
+      webhooks,
+      metrics: this.metrics,
+      logger,
+      replay: new ReplayScheduler(),
+    };
     const handler = new ConnectionHandler(this.services);
     configureBackpressure(config.maxBufferedBytes, (connection) =>
       refuse(this.services, connection, ConnectionErrors.SLOW_CONSUMER),
@@ -109,10 +115,6 @@ export class PressRelayServer {
       });
     });
     this.http.on('upgrade', (request, socket, head) => this.onUpgrade(request, socket, head));
-    this.http.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-    });
   }
 
   async start(): Promise<Address> {
@@ -147,12 +149,14 @@ export class PressRelayServer {
   /**
    * Graceful stop: report not ready, stop accepting, close every client with 4200 (reconnect now, elsewhere),
    * flush webhooks, stop the adapter. Bounded by `shutdownTimeoutMs`.
+   *
+   * The port stays open until the webhooks are flushed, so `/ready` can answer 503 meanwhile and new WebSocket
+   * clients are turned away with 4200 (they are not accepted) instead of meeting a closed port.
    */
   async shutdown(): Promise<void> {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
     const deadline = Date.now() + this.config.shutdownTimeoutMs;
-    const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
     const connections = [...this.hub.allConnections()];
     for (const connection of connections) {
       refuse(this.services, connection, ConnectionErrors.SERVER_SHUTTING_DOWN);
@@ -165,9 +169,10 @@ export class PressRelayServer {
       sleep(Math.min(2_000, remaining(deadline))),
     ]);
     await this.services.webhooks.flush(remaining(deadline));
+    const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
     await this.adapter.stop();
-    this.http.closeIdleConnections();
-    for (const socket of this.sockets) socket.destroy();
+    // Upgraded sockets were closed above; this ends keep-alive API connections and streams still open.
+    this.http.closeAllConnections();
     await Promise.race([closed, sleep(remaining(deadline))]);
   }
 

@@ -74,11 +74,15 @@ final class Settings {
 			$defaults['triggers'],
 			is_array( $settings['triggers'] ) ? array_map( 'boolval', $settings['triggers'] ) : array()
 		);
-		foreach ( array( 'meta_keys', 'actions', 'schedules' ) as $list ) {
-			if ( ! is_array( $settings[ $list ] ) ) {
-				$settings[ $list ] = array();
-			}
-		}
+		$settings['meta_keys'] = array_values( array_map( 'strval', array_filter( (array) $settings['meta_keys'], 'is_scalar' ) ) );
+		$settings['actions']   = self::records( $settings['actions'], array( 'hook', 'channel', 'event' ) );
+		$settings['schedules'] = array_map(
+			static function ( $schedule ) {
+				$schedule['interval'] = (int) $schedule['interval'];
+				return $schedule;
+			},
+			self::records( $settings['schedules'], array( 'name', 'interval', 'channel', 'event' ) )
+		);
 		foreach ( self::CONSTANTS as $field => $constant ) {
 			if ( defined( $constant ) ) {
 				$settings[ $field ] = (string) constant( $constant );
@@ -87,6 +91,29 @@ final class Settings {
 			}
 		}
 		return $settings;
+	}
+
+	/**
+	 * Keeps the list items that have every field as a scalar, as strings (the option may have been
+	 * written by other code).
+	 *
+	 * @param mixed    $items  Stored list.
+	 * @param string[] $fields Required fields.
+	 * @return array<int,array<string,string>>
+	 */
+	private static function records( $items, array $fields ): array {
+		$records = array();
+		foreach ( is_array( $items ) ? $items : array() as $item ) {
+			$record = array();
+			foreach ( $fields as $field ) {
+				if ( ! is_array( $item ) || ! isset( $item[ $field ] ) || ! is_scalar( $item[ $field ] ) ) {
+					continue 2;
+				}
+				$record[ $field ] = (string) $item[ $field ];
+			}
+			$records[] = $record;
+		}
+		return $records;
 	}
 
 	/**

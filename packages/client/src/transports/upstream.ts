@@ -8,6 +8,9 @@ import { type Envelope, type FetchFunction, fetchText } from './types.js';
 
 /** A POST still unanswered after this long is taken as lost. */
 const SEND_TIMEOUT_MS = 15_000;
+/** The server takes at most 100 messages (and 256 KiB) per POST. */
+const MAX_MESSAGES = 50;
+const MAX_BYTES = 128 * 1024;
 
 export class Upstream {
   private session: string | null = null;
@@ -46,8 +49,7 @@ export class Upstream {
 
   private async flush(): Promise<void> {
     while (!this.stopped && this.queue.length > 0) {
-      const messages = this.queue;
-      this.queue = [];
+      const messages = this.take();
       let failure: string | null = null;
       try {
         const response = await fetchText(
@@ -56,7 +58,7 @@ export class Upstream {
           {
             method: 'POST',
             headers: { 'Content-Type': 'text/plain' },
-            body: JSON.stringify({ session: this.session, messages }),
+            body: `{"session":${JSON.stringify(this.session)},"messages":[${messages.join(',')}]}`,
           },
           SEND_TIMEOUT_MS,
         );
@@ -70,5 +72,19 @@ export class Upstream {
       }
     }
     this.sending = false;
+  }
+
+  /** The next batch, in order, as JSON texts: up to MAX_MESSAGES and about MAX_BYTES (at least one message). */
+  private take(): string[] {
+    const batch: string[] = [];
+    let bytes = 0;
+    while (this.queue.length > 0 && batch.length < MAX_MESSAGES) {
+      const json = JSON.stringify(this.queue[0]);
+      if (batch.length > 0 && bytes + json.length > MAX_BYTES) break;
+      batch.push(json);
+      bytes += json.length;
+      this.queue.shift();
+    }
+    return batch;
   }
 }

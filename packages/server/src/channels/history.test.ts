@@ -11,9 +11,10 @@ function clock(start = 1_000_000) {
 }
 
 function append(store: HistoryStore, key: string, text: string, streamLimits = limits) {
-  return store.append(key, streamLimits, (position) =>
-    JSON.stringify({ text, position: formatPosition(position) }),
+  const { position, entry } = store.append(key, streamLimits, (at) =>
+    JSON.stringify({ text, position: formatPosition(at) }),
   );
+  return { position, json: entry.json };
 }
 
 describe('HistoryStore', () => {

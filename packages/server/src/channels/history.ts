@@ -5,6 +5,7 @@
  * Memory stays bounded under any publish pattern, including millions of one-event channels.
  */
 import { randomBytes } from 'node:crypto';
+import type { Outbound } from '../connections/outbound.js';
 import type { Position, RecoveryFailure } from '../protocol/positions.js';
 
 export interface HistoryEntry {
@@ -12,6 +13,11 @@ export interface HistoryEntry {
   readonly time: number;
   /** The envelope exactly as delivered live (position included). */
   readonly json: string;
+  /**
+   * The message as delivered live, kept so replays reuse its transport encodings (one WebSocket frame for the
+   * live delivery and every recovery) instead of building them per recovering subscriber.
+   */
+  message?: Outbound;
 }
 
 export interface StreamLimits {
@@ -62,8 +68,9 @@ class Stream {
   }
 }
 
+/** The JSON string (UTF-16 in memory) plus, once built, the frame that shares it. */
 function entrySize(entry: HistoryEntry): number {
-  return ENTRY_OVERHEAD_BYTES + entry.json.length * 2;
+  return ENTRY_OVERHEAD_BYTES + entry.json.length * 3;
 }
 
 export function newEpoch(): string {
@@ -86,13 +93,12 @@ export class HistoryStore {
     key: string,
     limits: StreamLimits,
     build: (position: Position) => string,
-  ): { position: Position; json: string } {
+  ): { position: Position; entry: HistoryEntry } {
     const stream = this.touch(key);
     stream.serial++;
     const position = { epoch: stream.epoch, serial: stream.serial };
-    const json = build(position);
+    const entry: HistoryEntry = { serial: stream.serial, time: this.now(), json: build(position) };
     if (limits.maxEvents > 0) {
-      const entry: HistoryEntry = { serial: stream.serial, time: this.now(), json };
       stream.entries.push(entry);
       const size = entrySize(entry);
       stream.bytes += size;
@@ -101,7 +107,7 @@ export class HistoryStore {
       this.expire(stream, limits.maxAgeMs);
     }
     this.enforceCap(stream);
-    return { position, json };
+    return { position, entry };
   }
 
   /** The current position of a stream (creating the stream, and so its epoch, if needed). */

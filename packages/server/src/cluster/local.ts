@@ -90,25 +90,27 @@ export class LocalAdapter implements Adapter {
   ): Promise<Position | null> {
     const key = appId + SEPARATOR + channel;
     const extra = event.userId === undefined ? {} : { userId: event.userId };
-    let position: Position | null = null;
-    let json: string;
+    let message: Outbound;
     if (options.history) {
-      const appended = this.streams.append(key, options.history, (at) =>
+      const { position, entry } = this.streams.append(key, options.history, (at) =>
         channelEvent(event.name, channel, event.data, { ...extra, position: at }),
       );
-      position = appended.position;
-      json = appended.json;
+      message = new Outbound(entry.json, position, channel, event.excludeSocketId, event.name);
+      entry.message = message;
     } else {
-      json = channelEvent(event.name, channel, event.data, extra);
+      message = new Outbound(
+        channelEvent(event.name, channel, event.data, extra),
+        undefined,
+        channel,
+        event.excludeSocketId,
+        event.name,
+      );
     }
-    if (options.cacheTtlMs !== null)
-      this.cache.set(key, { json, expiresAt: this.now() + options.cacheTtlMs });
-    this.handlers?.deliver(
-      appId,
-      channel,
-      new Outbound(json, position ?? undefined, channel, event.excludeSocketId, event.name),
-    );
-    return position;
+    if (options.cacheTtlMs !== null) {
+      this.cache.set(key, { json: message.json, expiresAt: this.now() + options.cacheTtlMs });
+    }
+    this.handlers?.deliver(appId, channel, message);
+    return message.position ?? null;
   }
 
   async broadcast(appId: string, channel: string, json: string, excludeSocketId?: string): Promise<void> {

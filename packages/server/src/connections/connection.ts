@@ -57,6 +57,7 @@ export class Connection {
   clientEventCount = 0;
   /** Pending inbound work, so one connection's messages are handled strictly in order. */
   inbound: Promise<void> | null = null;
+  /** Bytes of inbound messages queued behind `inbound`. */
   inboundWaiting = 0;
 
   private pending: Outbound | Outbound[] | null = null;

@@ -11,8 +11,12 @@ import { refuse, type Services, sendError, sendJson } from './services.js';
 import { subscribe, unsubscribe } from './subscribe.js';
 import { signin, signout } from './users.js';
 
-/** Inbound messages a connection may have waiting; beyond this it is flooding and is closed. */
-const MAX_QUEUED_INBOUND = 100;
+/**
+ * Bytes of inbound messages a connection may have waiting to be handled; beyond this it is flooding and is
+ * closed. Measured in bytes, not messages: a client that resubscribes to all its channels at once after a
+ * reconnect (up to the subscription limit, a burst of small frames) must fit, a flood of large frames must not.
+ */
+const MAX_QUEUED_INBOUND_BYTES = 2 * 1024 * 1024;
 
 export class ConnectionHandler {
   constructor(private readonly services: Services) {}
@@ -24,18 +28,14 @@ export class ConnectionHandler {
    */
   open(connection: Connection, extra?: Record<string, unknown>): Promise<boolean> {
     return new Promise((resolve) => {
-      this.enqueue(
-        connection,
-        async () => {
-          let admitted = false;
-          try {
-            admitted = await this.admit(connection, extra);
-          } finally {
-            resolve(admitted);
-          }
-        },
-        true,
-      );
+      this.enqueue(connection, 0, async () => {
+        let admitted = false;
+        try {
+          admitted = await this.admit(connection, extra);
+        } finally {
+          resolve(admitted);
+        }
+      });
     });
   }
 
@@ -73,7 +73,7 @@ export class ConnectionHandler {
         return sendError(this.services, connection, message.error, message.detail);
     }
     this.services.metrics.messagesIn.inc({ source: connection.transport.name });
-    this.enqueue(connection, () => {
+    this.enqueue(connection, text.length, () => {
       if (connection.closed || !connection.reserved) return undefined;
       switch (message.type) {
         case 'subscribe':
@@ -100,7 +100,7 @@ export class ConnectionHandler {
     connection.closed = true;
     this.services.metrics.connectionsClosed.inc({ code: String(code) });
     this.services.hub.removeConnection(connection);
-    this.enqueue(connection, () => this.cleanUp(connection), true);
+    this.enqueue(connection, 0, () => this.cleanUp(connection));
   }
 
   private async cleanUp(connection: Connection): Promise<void> {
@@ -112,12 +112,13 @@ export class ConnectionHandler {
     if (connection.reserved) await adapter.releaseConnection(connection.app.id, connection.socketId);
   }
 
-  private enqueue(connection: Connection, work: () => Promise<void> | undefined, force = false): void {
-    if (!force && connection.inboundWaiting >= MAX_QUEUED_INBOUND) {
+  /** Queues work behind the connection's earlier messages; `bytes` 0 is never refused (admission, clean-up). */
+  private enqueue(connection: Connection, bytes: number, work: () => Promise<void> | undefined): void {
+    if (bytes > 0 && connection.inboundWaiting + bytes > MAX_QUEUED_INBOUND_BYTES) {
       refuse(this.services, connection, ConnectionErrors.OVER_CAPACITY, 'too many messages waiting');
       return;
     }
-    connection.inboundWaiting++;
+    connection.inboundWaiting += bytes;
     const run = async () => {
       try {
         await work();
@@ -126,7 +127,7 @@ export class ConnectionHandler {
         if (!connection.closed)
           sendError(this.services, connection, ConnectionErrors.INVALID_MESSAGE, 'internal error');
       } finally {
-        connection.inboundWaiting--;
+        connection.inboundWaiting -= bytes;
       }
     };
     const previous = connection.inbound;

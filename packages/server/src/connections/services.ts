@@ -8,6 +8,7 @@ import { errorMessage } from '../protocol/messages.js';
 import type { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import type { Connection } from './connection.js';
 import { Outbound } from './outbound.js';
+import type { ReplayScheduler } from './replay.js';
 
 export interface Services {
   hub: Hub;
@@ -15,6 +16,7 @@ export interface Services {
   webhooks: WebhookDispatcher;
   metrics: Metrics;
   logger: Logger;
+  replay: ReplayScheduler;
 }
 
 export function sendJson(connection: Connection, json: string): void {

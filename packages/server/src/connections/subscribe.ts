@@ -111,28 +111,28 @@ async function join(services: Services, connection: Connection, request: Subscri
 
   // The position the client stands at once it has this message: where it resumes from if it drops right after.
   const clientPosition = recovery.recovered && since ? since : read.position;
-  connection.send(
-    new Outbound(
-      subscriptionSucceeded(channel, recovery, presence),
-      clientPosition,
-      channel,
-      undefined,
-      'pusher_internal:subscription_succeeded',
-    ),
+  const succeeded = new Outbound(
+    subscriptionSucceeded(channel, recovery, presence),
+    clientPosition,
+    channel,
+    undefined,
+    'pusher_internal:subscription_succeeded',
   );
-  let lastSerial = read.position.serial;
-  for (const entry of missed) sendJson(connection, entry.json);
-  for (const message of services.hub.completeSubscribe(connection, local)) {
-    if (
-      message.position &&
-      message.position.epoch === read.position.epoch &&
-      message.position.serial <= lastSerial
-    ) {
-      continue;
+  await services.replay.run(() => {
+    connection.send(succeeded);
+    const { epoch } = read.position;
+    for (const entry of missed) {
+      entry.message ??= new Outbound(entry.json, { epoch, serial: entry.serial }, channel);
+      connection.send(entry.message);
     }
-    if (message.position) lastSerial = message.position.serial;
-    connection.send(message);
-  }
+    let lastSerial = read.position.serial;
+    for (const message of services.hub.completeSubscribe(connection, local)) {
+      const position = message.position;
+      if (position && position.epoch === epoch && position.serial <= lastSerial) continue;
+      if (position) lastSerial = position.serial;
+      connection.send(message);
+    }
+  });
 
   if (member && firstForUser) {
     await services.adapter.broadcast(

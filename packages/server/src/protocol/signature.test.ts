@@ -127,7 +127,7 @@ describe('HTTP API request signatures', () => {
   });
 
   it('signs exactly as the pusher Node SDK does (GET with params, POST with body)', () => {
-    for (const request of [
+    const requests: Array<{ method: string; path: string; params: Record<string, string>; body?: string }> = [
       {
         method: 'GET',
         path: '/apps/3/channels',
@@ -135,7 +135,8 @@ describe('HTTP API request signatures', () => {
       },
       { method: 'POST', path: '/apps/3/events', params: {}, body },
       { method: 'POST', path: '/apps/3/users/42/terminate_connections', params: {}, body: '{}' },
-    ]) {
+    ];
+    for (const request of requests) {
       const sdkQuery = new URLSearchParams(sdk.createSignedQueryString(request));
       const timestamp = Number(sdkQuery.get('auth_timestamp'));
       const ours = new URLSearchParams(

@@ -6,13 +6,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Echo from 'laravel-echo';
-import type PusherJs from 'pusher-js';
+import type { PresenceChannel } from 'pusher-js';
+import { Pusher as PusherJs } from '../support/pusher-js.js';
 import {
   cleanup,
   collect,
   connectedClient,
   dataOf,
   nextEvent,
+  onCleanup,
   RawClient,
   type ServerHandle,
   sdkFor,
@@ -204,13 +206,13 @@ describe('presence channels', () => {
     const alice = await connectedClient(server, {
       presence: { user_id: 'alice', user_info: { name: 'Alice' } },
     });
-    const aliceChannel = (await subscribed(alice, name)) as PusherJs.PresenceChannel;
+    const aliceChannel = (await subscribed(alice, name)) as PresenceChannel;
     assert.equal(aliceChannel.members.count, 1);
     assert.deepEqual(aliceChannel.members.me, { id: 'alice', info: { name: 'Alice' } });
 
     const added = nextEvent<{ id: string; info: unknown }>(aliceChannel, 'pusher:member_added');
     const bob = await connectedClient(server, { presence: { user_id: 'bob', user_info: { name: 'Bob' } } });
-    const bobChannel = (await subscribed(bob, name)) as PusherJs.PresenceChannel;
+    const bobChannel = (await subscribed(bob, name)) as PresenceChannel;
     assert.deepEqual(await added, { id: 'bob', info: { name: 'Bob' } });
     assert.equal(bobChannel.members.count, 2);
     assert.deepEqual(bobChannel.members.get('alice'), { id: 'alice', info: { name: 'Alice' } });
@@ -224,14 +226,14 @@ describe('presence channels', () => {
   it("announces member_added only for a user's first socket and member_removed only for the last", async () => {
     const name = fresh('presence-multi-');
     const watcher = await connectedClient(server, { presence: { user_id: 'watcher' } });
-    const channel = (await subscribed(watcher, name)) as PusherJs.PresenceChannel;
+    const channel = (await subscribed(watcher, name)) as PresenceChannel;
     const added = collect<{ id: string }>(channel, 'pusher:member_added');
     const removed = collect<{ id: string }>(channel, 'pusher:member_removed');
 
     const first = await connectedClient(server, { presence: { user_id: 'carol', user_info: { tab: 1 } } });
     await subscribed(first, name);
     const second = await connectedClient(server, { presence: { user_id: 'carol', user_info: { tab: 2 } } });
-    const secondChannel = (await subscribed(second, name)) as PusherJs.PresenceChannel;
+    const secondChannel = (await subscribed(second, name)) as PresenceChannel;
     assert.equal(secondChannel.members.count, 2, 'carol counts once');
     await waitFor(() => added.length === 1, 'member_added');
 
@@ -506,6 +508,29 @@ describe('laravel-echo', () => {
     assert.deepEqual(await within(joining, 'Echo joining()'), { name: 'Other' });
     other.disconnect();
     assert.deepEqual(await within(leaving, 'Echo leaving()'), { name: 'Other' });
+  });
+
+  it('connects by itself when given the Pusher class and the usual Laravel options', async () => {
+    const echo = new Echo({
+      broadcaster: 'pusher',
+      // Echo's typings want the pusher-js module namespace; at run time the class is what it uses.
+      Pusher: PusherJs as never,
+      key: main.key,
+      cluster: 'mt1',
+      wsHost: '127.0.0.1',
+      wsPort: server.port,
+      forceTLS: false,
+      enabledTransports: ['ws'],
+      disableStats: true,
+    });
+    onCleanup(() => echo.disconnect());
+    const name = fresh('laravel-');
+    const received = new Promise((resolve) => echo.channel(name).listen('.Ping', resolve));
+    await waitFor(() => echo.connector.pusher.channel(name)?.subscribed, 'Echo subscription');
+    assert.equal(echo.connectionStatus(), 'connected');
+    assert.match(echo.socketId() ?? '', /^\d+\.\d+$/);
+    await sdkFor(server).trigger(name, 'Ping', { pong: true });
+    assert.deepEqual(await within(received, 'Echo event'), { pong: true });
   });
 
   it('passes a refused subscription to .error()', async () => {

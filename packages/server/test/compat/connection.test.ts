@@ -4,6 +4,7 @@
  * crash anything (garbage, binary, oversized, unknown events).
  */
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import {
@@ -18,6 +19,7 @@ import {
   startTestServer,
   testApp,
   waitForState,
+  within,
 } from './helpers.js';
 
 const main = testApp('main');
@@ -276,6 +278,53 @@ describe('frames that must not crash anything', () => {
     assert.equal(client.frames[0]?.event, 'pusher:connection_established', 'the handshake frame comes first');
     await client.next('pusher:pong');
     await client.next('pusher_internal:subscription_succeeded', { channel: 'early' });
+  });
+
+  it('handles a burst of subscribes up to the subscription limit (a client resubscribing after a reconnect)', async () => {
+    const { client } = await RawClient.connect(server);
+    const count = 1_000;
+    // One synchronous burst: the frames reach the server together and are parsed in one go.
+    for (let index = 0; index < count; index++) {
+      client.send({ event: 'pusher:subscribe', data: { channel: `burst-${index}`, auth: '' } });
+    }
+    const last = await client.next(
+      'pusher_internal:subscription_succeeded',
+      { channel: `burst-${count - 1}` },
+      10_000,
+    );
+    assert.ok(last);
+    assert.equal(client.all('pusher_internal:subscription_succeeded').length, count);
+    assert.deepEqual(client.all('pusher:error'), []);
+    await client.roundTrip();
+  });
+
+  it('survives garbage before the WebSocket handshake: raw bytes, a broken upgrade, a plain GET', async () => {
+    const answers: string[] = [];
+    for (const request of [
+      'garbage\r\n\r\n\u0000\u0001',
+      `GET /app/${main.key}?protocol=7 HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n`,
+      `GET /app/${main.key}?protocol=7 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+    ]) {
+      answers.push(
+        await within(
+          new Promise<string>((resolve) => {
+            const socket = connect(server.port, '127.0.0.1', () => socket.end(request));
+            let text = '';
+            socket.on('data', (chunk) => {
+              text += chunk.toString();
+            });
+            socket.on('error', () => resolve(text));
+            socket.on('close', () => resolve(text));
+          }),
+          'the server to answer and hang up',
+        ),
+      );
+    }
+    assert.match(answers[0] ?? '', /^HTTP\/1\.1 400/);
+    assert.match(answers[1] ?? '', /^HTTP\/1\.1 400/, 'an upgrade without Sec-WebSocket-Key is refused');
+    assert.match(answers[2] ?? '', /^HTTP\/1\.1 404/);
+    const { client } = await RawClient.connect(server);
+    await client.roundTrip();
   });
 
   it('survives clients that vanish without a close frame, mid-handshake and mid-subscribe', async () => {

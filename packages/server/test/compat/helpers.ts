@@ -7,9 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Pusher from 'pusher';
-import PusherJs from 'pusher-js';
 import WebSocket from 'ws';
 import { type ServerHandle, type StartOptions, startServer, type TestApp } from '../harness.js';
+import { Pusher as PusherJs, type PusherOptions } from '../support/pusher-js.js';
 
 export { type ServerHandle, startServer, type TestApp };
 
@@ -169,7 +169,7 @@ export function pusherClient(server: ServerHandle, client: ClientOptions = {}): 
       },
     },
     ...client.options,
-  } as ConstructorParameters<typeof PusherJs>[1]);
+  } as PusherOptions);
   onCleanup(() => pusher.disconnect());
   return pusher;
 }
@@ -274,14 +274,12 @@ export interface Frame {
 export class RawClient {
   readonly frames: Frame[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
+  /** Whether the socket closed (set before `closed` resolves). */
+  isClosed = false;
   private cursor = 0;
   private waiters: Array<() => void> = [];
 
-  constructor(
-    readonly ws: WebSocket,
-    /** Whether the socket closed (set before `closed` resolves). */
-    public isClosed = false,
-  ) {
+  constructor(readonly ws: WebSocket) {
     ws.on('message', (data, isBinary) => {
       const text = data.toString();
       let frame: Frame;
@@ -333,54 +331,49 @@ export class RawClient {
    * The next frame (after those already consumed) with this event name, optionally on this channel, matching
    * `where`. Frames skipped on the way stay available to `all`, not to later `next` calls.
    */
-  async next(
+  next(
     event: string,
     filter: { channel?: string; where?: (frame: Frame) => boolean } = {},
     ms = DEFAULT_TIMEOUT_MS,
   ): Promise<Frame> {
-    const until = Date.now() + ms;
-    for (;;) {
-      while (this.cursor < this.frames.length) {
-        const frame = this.frames[this.cursor++]!;
-        if (frame.event !== event) continue;
-        if (filter.channel !== undefined && frame.channel !== filter.channel) continue;
-        if (filter.where && !filter.where(frame)) continue;
-        return frame;
-      }
-      const left = until - Date.now();
-      if (left <= 0 || this.isClosed) {
-        throw new Error(
-          `no "${event}" frame${filter.channel ? ` on ${filter.channel}` : ''} within ${ms} ms${this.isClosed ? ' (socket closed)' : ''}; got ${JSON.stringify(this.frames)}`,
-        );
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    const label = `"${event}" frame${filter.channel ? ` on ${filter.channel}` : ''}`;
+    return this.nextMatching(
+      (frame) =>
+        frame.event === event &&
+        (filter.channel === undefined || frame.channel === filter.channel) &&
+        (!filter.where || filter.where(frame)),
+      label,
+      ms,
+    );
+  }
+
+  /** The next frame whose event is one of `events`, optionally on `channel`. */
+  nextOf(events: string[], channel?: string, ms = DEFAULT_TIMEOUT_MS): Promise<Frame> {
+    return this.nextMatching(
+      (frame) => events.includes(frame.event) && (channel === undefined || frame.channel === channel),
+      `${events.join('|')} frame`,
+      ms,
+    );
   }
 
   /** Subscribes and returns the `subscription_succeeded` or `subscription_error` frame. */
-  async subscribe(channel: string, data: Record<string, unknown> = {}): Promise<Frame> {
+  subscribe(channel: string, data: object = {}): Promise<Frame> {
     this.send({ event: 'pusher:subscribe', data: { channel, ...data } });
     return this.nextOf(['pusher_internal:subscription_succeeded', 'pusher:subscription_error'], channel);
   }
 
-  /** The next frame whose event is one of `events` on `channel`. */
-  async nextOf(events: string[], channel?: string, ms = DEFAULT_TIMEOUT_MS): Promise<Frame> {
+  private async nextMatching(matches: (frame: Frame) => boolean, label: string, ms: number): Promise<Frame> {
     const until = Date.now() + ms;
     for (;;) {
       while (this.cursor < this.frames.length) {
         const frame = this.frames[this.cursor++]!;
-        if (events.includes(frame.event) && (channel === undefined || frame.channel === channel))
-          return frame;
+        if (matches(frame)) return frame;
       }
       const left = until - Date.now();
       if (left <= 0 || this.isClosed) {
-        throw new Error(`no ${events.join('|')} frame within ${ms} ms; got ${JSON.stringify(this.frames)}`);
+        throw new Error(
+          `no ${label} within ${ms} ms${this.isClosed ? ' (socket closed)' : ''}; got ${JSON.stringify(this.frames).slice(0, 2_000)}`,
+        );
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
@@ -429,6 +422,8 @@ export function dataOf<T = Record<string, unknown>>(frame: Frame): T {
 
 export interface ReceivedWebhook {
   headers: IncomingHttpHeaders;
+  /** Header names and values as sent (case preserved). */
+  rawHeaders: string[];
   rawBody: string;
   body: { time_ms: number; events: Array<Record<string, unknown>> };
   receivedAt: number;
@@ -461,6 +456,7 @@ export class WebhookReceiver {
           if (self.status >= 200 && self.status < 300) {
             self.received.push({
               headers: request.headers,
+              rawHeaders: request.rawHeaders,
               rawBody,
               body: JSON.parse(rawBody) as ReceivedWebhook['body'],
               receivedAt: Date.now(),

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type PusherJs from 'pusher-js';
+import type { PresenceChannel } from 'pusher-js';
+import type { Pusher as PusherJs } from '../support/pusher-js.js';
 import {
   cleanup,
   collect,
@@ -24,7 +25,6 @@ import {
   waitForState,
 } from './helpers.js';
 
-const origSetTimeout = globalThis.setTimeout;
 const users = testApp('users');
 const strict = testApp('strict', { requireUserAuthentication: true, userAuthenticationTimeoutSeconds: 1 });
 const counted = testApp('counted', { subscriptionCountEvents: true });
@@ -102,7 +102,7 @@ describe('sign-in and sendToUser', () => {
   it('lets a signed-in socket join presence without channel_data, as its user', async () => {
     const id = fresh('member');
     const pusher = await signedIn(id, { user_info: { name: 'Signed' } });
-    const channel = (await subscribed(pusher, fresh('presence-signed-'))) as PusherJs.PresenceChannel;
+    const channel = (await subscribed(pusher, fresh('presence-signed-'))) as PresenceChannel;
     assert.deepEqual(channel.members.me, { id, info: { name: 'Signed' } });
     assert.equal(channel.members.count, 1);
   });

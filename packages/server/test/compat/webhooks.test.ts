@@ -77,6 +77,10 @@ function fresh(prefix: string): string {
 function assertValid(request: ReceivedWebhook, app: TestApp) {
   assert.equal(request.headers['content-type'], 'application/json');
   assert.equal(request.headers['x-pusher-key'], app.key);
+  // Spelled as Pusher spells them: the PHP SDK looks up $headers['X-Pusher-Key'] / ['X-Pusher-Signature'].
+  for (const name of ['Content-Type', 'X-Pusher-Key', 'X-Pusher-Signature']) {
+    assert.ok(request.rawHeaders.includes(name), `header ${name} as sent: ${request.rawHeaders.join(' ')}`);
+  }
   const webhook = sdkFor(server, app).webhook({
     headers: request.headers as Record<string, string>,
     rawBody: request.rawBody,

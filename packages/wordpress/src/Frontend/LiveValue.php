@@ -10,6 +10,8 @@ declare(strict_types=1);
 namespace PressRelay\Frontend;
 
 use PressRelay\Channels;
+use PressRelay\Plugin;
+use PressRelay\Triggers\PostStatus;
 
 /**
  * Shared by the shortcode and the block. Three ways to say what to show:
@@ -61,7 +63,13 @@ final class LiveValue {
 			$channel  = Channels::post( $post_id );
 			$event    = 'meta-updated';
 			$field    = 'meta.' . $key;
-			$baseline = $post_id > 0 ? self::text( get_post_meta( $post_id, $key, true ) ) : $baseline;
+			$post     = get_post( $post_id );
+			$allowed  = in_array( $key, (array) Plugin::instance()->settings()->get( 'meta_keys' ), true );
+			$baseline = $post instanceof \WP_Post && $allowed && PostStatus::is_public( $post ) ? self::text( get_post_meta( $post_id, $key, true ) ) : $baseline;
+			if ( ! $allowed ) {
+				// Only allow-listed keys of public posts are shown: a shortcode must not reveal other meta.
+				$field = '';
+			}
 		} elseif ( '' !== $atts['latest'] ) {
 			$channel = Channels::posts();
 			$event   = 'post-published';
@@ -75,13 +83,13 @@ final class LiveValue {
 				)
 			);
 			if ( $latest ) {
-				$payload  = \PressRelay\Triggers\PostStatus::payload( $latest[0] );
+				$payload  = PostStatus::payload( $latest[0] );
 				$baseline = isset( $payload[ $field ] ) ? self::text( $payload[ $field ] ) : $baseline;
 			}
 		}
 
 		if ( ! Channels::is_valid( $channel ) || ! Channels::is_valid_event( $event ) || '' === $field ) {
-			$message = __( 'PressRelay live value: give a valid channel, event and field (or meta, or latest).', 'pressrelay' );
+			$message = __( 'PressRelay live value: give a valid channel, event and field, a meta key on the allow-list, or latest.', 'pressrelay' );
 			return '<!-- ' . esc_html( $message ) . ' -->' . ( current_user_can( 'edit_posts' ) ? '<span class="pressrelay-error">' . esc_html( $message ) . '</span>' : esc_html( $baseline ) );
 		}
 		$tag   = in_array( $atts['tag'], self::TAGS, true ) ? $atts['tag'] : 'span';

@@ -14,7 +14,7 @@ namespace PressRelay\Outbox;
  * - PHP-FPM (and LiteSpeed): finish the response first (fastcgi_finish_request), then flush here;
  * - other web servers (mod_php, php -S): post a non-blocking loopback request to the flush route,
  *   as WordPress does to spawn WP-Cron, so the page never waits;
- * - WP-CLI: flush inline (no browser waits).
+ * - WP-CLI and WP-Cron requests: flush inline (no browser waits).
  * WP-Cron flushes every minute and at the time the next retry is due: it retries failures and
  * catches anything a lost loopback missed. The `pressrelay_flush_strategy` filter picks a strategy
  * ('auto', 'finish-request', 'loopback', 'inline', 'cron').
@@ -149,7 +149,8 @@ final class Runner {
 		if ( function_exists( 'fastcgi_finish_request' ) || function_exists( 'litespeed_finish_request' ) ) {
 			return 'finish-request';
 		}
-		if ( 'cli' === PHP_SAPI ) {
+		if ( 'cli' === PHP_SAPI || wp_doing_cron() ) {
+			// No visitor waits on WP-CLI or on a WP-Cron request.
 			return 'inline';
 		}
 		return 'loopback';

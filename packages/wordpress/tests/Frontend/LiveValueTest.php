@@ -29,6 +29,7 @@ final class LiveValueTest extends TestCase {
 	}
 
 	public function test_meta_binding_shows_the_current_value(): void {
+		$this->configure( array( 'meta_keys' => array( 'seats_left' ) ) );
 		$post = (int) wp_insert_post(
 			array(
 				'post_title'  => 'Concert',
@@ -40,6 +41,28 @@ final class LiveValueTest extends TestCase {
 			'<strong class="pressrelay-live" data-pressrelay-channel="post-' . $post . '" data-pressrelay-event="meta-updated" data-pressrelay-field="meta.seats_left">12</strong>',
 			do_shortcode( '[pressrelay meta="seats_left" post_id="' . $post . '" tag="strong"]' )
 		);
+	}
+
+	public function test_meta_outside_the_allow_list_or_of_private_posts_is_never_shown(): void {
+		$this->configure( array( 'meta_keys' => array( 'seats_left' ) ) );
+		$public  = (int) wp_insert_post(
+			array(
+				'post_title'  => 'Public',
+				'post_status' => 'publish',
+			)
+		);
+		$private = (int) wp_insert_post(
+			array(
+				'post_title'  => 'Private',
+				'post_status' => 'private',
+			)
+		);
+		update_post_meta( $public, '_secret_note', 'hidden-1' );
+		update_post_meta( $private, 'seats_left', 'hidden-2' );
+		$html = do_shortcode( '[pressrelay meta="_secret_note" post_id="' . $public . '"][pressrelay meta="seats_left" post_id="' . $private . '"]' );
+		$this->assertStringNotContainsString( 'hidden-1', $html );
+		$this->assertStringNotContainsString( 'hidden-2', $html );
+		$this->assertStringContainsString( '<!-- PressRelay live value:', $html );
 	}
 
 	public function test_latest_binding_shows_the_newest_public_post(): void {

@@ -76,6 +76,25 @@ final class RunnerTest extends TestCase {
 		$this->assertSame( array( Store::SENT, Store::SENT ), wp_list_pluck( $this->outbox(), 'status' ) );
 	}
 
+	public function test_finish_request_strategy_flushes_in_the_same_process_after_the_response(): void {
+		$this->configure();
+		$this->use_strategy( 'finish-request' );
+		pressrelay_publish( 'a', 'e', 1 );
+		$this->assertCount( 0, $this->requests );
+		$this->runner()->on_shutdown();
+		$this->assertCount( 1, $this->sent_bodies(), 'sent directly, no loopback' );
+		$this->assertStringContainsString( '/apps/test-app/events', $this->requests[0]['url'] );
+	}
+
+	public function test_cron_strategy_leaves_rows_for_wp_cron(): void {
+		$this->configure();
+		wp_clear_scheduled_hook( Runner::RETRY_HOOK );
+		pressrelay_publish( 'a', 'e', 1 );
+		$this->runner()->on_shutdown();
+		$this->assertCount( 0, $this->requests );
+		$this->assertNotFalse( wp_next_scheduled( Runner::RETRY_HOOK ) );
+	}
+
 	public function test_a_failed_flush_plans_a_cron_retry_when_the_row_is_due(): void {
 		$this->configure();
 		$this->responder = static function () {
