@@ -14,7 +14,7 @@ export interface BenchArgs {
 
 export const USAGE = `npm run bench -- [--quick] [--targets a,b] [--scenarios a,b] [--rounds N] [--no-pin] [--out file.json] [--profile dir]
   targets:   naive, preframed, coalescing, pressrelay, plain-ws, plain-ws+req
-  scenarios: fan-out, many-channels, http, connections, sse, long-poll, recovery`;
+  scenarios: fan-out, many-channels, http, connections, sse, long-poll, recovery, cluster-fan-out`;
 
 export function parseArgs(argv: string[]): BenchArgs {
   const args: BenchArgs = {

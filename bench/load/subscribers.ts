@@ -19,7 +19,8 @@ import type {
 
 export interface PoolOptions {
   transport: Transport;
-  baseUrl: string;
+  /** One server, or several (a cluster's nodes): worker i connects to `baseUrl[i % length]`. */
+  baseUrl: string | readonly string[];
   appKey: string;
   /** Total connections, split evenly over `workers` processes. */
   count: number;
@@ -91,7 +92,10 @@ export class SubscriberPool {
         const command: ConnectCommand = {
           type: 'connect',
           transport: options.transport,
-          baseUrl: options.baseUrl,
+          baseUrl:
+            typeof options.baseUrl === 'string'
+              ? options.baseUrl
+              : options.baseUrl[i % options.baseUrl.length]!,
           appKey: options.appKey,
           count,
           subscribe: options.subscribe,

@@ -1,4 +1,5 @@
 /** Scenario name (as given to --scenarios) → its cases for the chosen mode. */
+import { clusterFanoutCases } from './cluster-fanout.js';
 import { connectionsCases } from './connections.js';
 import { fanoutCases } from './fanout.js';
 import { httpPublishCases } from './http-publish.js';
@@ -15,4 +16,5 @@ export const SCENARIOS: Record<string, (quick: boolean) => BenchCase[]> = {
   sse: sseCases,
   'long-poll': longPollCases,
   recovery: recoveryCases,
+  'cluster-fan-out': clusterFanoutCases,
 };

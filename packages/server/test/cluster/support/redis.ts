@@ -43,6 +43,8 @@ async function portIsFree(port: number): Promise<boolean> {
 export interface RedisServer {
   port: number;
   url: string;
+  /** The current redis-server process (a new one after `restart`). */
+  process(): ChildProcess;
   /** Stops the process (SIGTERM by default; data is not saved) and waits for it to exit. */
   stop(signal?: NodeJS.Signals): Promise<void>;
   /** Starts a fresh, empty Redis on the same port (after `stop`). */
@@ -59,6 +61,7 @@ export async function startRedis(extraArgs: string[] = [], port?: number): Promi
   return {
     port: chosen,
     url: `redis://127.0.0.1:${chosen}`,
+    process: () => child,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       await terminate(child, signal);
       if (signal === 'SIGTERM') rmSync(dir, { recursive: true, force: true });
