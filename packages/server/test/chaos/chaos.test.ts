@@ -244,7 +244,7 @@ test(`chaos: ${EVENTS_PER_CHANNEL * CHANNELS.length} events on ${CHANNELS.length
     undefined,
     undefined,
   ];
-  pressRelay.forEach((transports, index) => subscribers.push(pressRelaySubscriber(transports, index)));
+  subscribers.push(...pressRelay.map((transports, index) => pressRelaySubscriber(transports, index)));
   subscribers.push(sseSubscriber(0), sseSubscriber(1));
   subscribers.push(
     pusherJsSubscriber('ws'),
