@@ -16,10 +16,13 @@ use PressRelay\Frontend\Block;
 use PressRelay\Frontend\Shortcode;
 use PressRelay\Http\Client;
 use PressRelay\Outbox\Flusher;
+use PressRelay\Outbox\Log;
 use PressRelay\Outbox\Runner;
 use PressRelay\Outbox\Schema;
 use PressRelay\Outbox\Store;
+use PressRelay\Polling\Presence;
 use PressRelay\Rest\AuthController;
+use PressRelay\Rest\EventsController;
 use PressRelay\Rest\FlushController;
 use PressRelay\Rest\WebhookController;
 use PressRelay\Triggers\Registry;
@@ -102,7 +105,7 @@ final class Plugin {
 		$this->settings  = new Settings();
 		$this->store     = new Store();
 		$this->client    = new Client( $this->settings );
-		$this->runner    = new Runner( new Flusher( $this->store, $this->client ), $this->store );
+		$this->runner    = new Runner( new Flusher( $this->store, $this->client ), $this->store, $this->settings );
 		$this->publisher = new Publisher( $this->store, $this->settings, $this->runner );
 		$this->triggers  = new Registry( $this->settings );
 	}
@@ -125,6 +128,7 @@ final class Plugin {
 
 		$authorizer = new ChannelAuthorizer();
 		( new AuthController( $this->settings, $authorizer ) )->register();
+		( new EventsController( $this->settings, $authorizer, new Log(), new Presence() ) )->register();
 		( new WebhookController( $this->settings ) )->register();
 		( new FlushController( $this->runner ) )->register();
 		( new Assets( $this->settings ) )->register();

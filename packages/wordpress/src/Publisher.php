@@ -14,7 +14,8 @@ use PressRelay\Outbox\Runner;
 use PressRelay\Outbox\Store;
 
 /**
- * What pressrelay_publish() calls.
+ * What pressrelay_publish() calls. Rows are stored to be sent to the realtime server, or, in
+ * no-server mode, only logged for polling pages.
  */
 final class Publisher {
 
@@ -67,9 +68,6 @@ final class Publisher {
 	 * @return int|\WP_Error Id of the first stored row.
 	 */
 	public function publish( $channels, $event, $data, array $args = array() ) {
-		if ( ! $this->settings->is_configured() ) {
-			return new \WP_Error( 'pressrelay_not_configured', __( 'PressRelay is not configured: set the server URL, app id, key and secret.', 'pressrelay' ) );
-		}
 		$channels = is_string( $channels ) ? array( $channels ) : $channels;
 		if ( ! is_array( $channels ) || ! $channels ) {
 			return new \WP_Error( 'pressrelay_invalid_channel', __( 'Give one channel name or a non-empty array of channel names.', 'pressrelay' ) );
@@ -115,10 +113,11 @@ final class Publisher {
 			return new \WP_Error( 'pressrelay_invalid_socket_id', __( 'Invalid socket_id: expected digits.digits.', 'pressrelay' ) );
 		}
 
-		$group = str_replace( '-', '', wp_generate_uuid4() );
-		$first = 0;
+		$group  = str_replace( '-', '', wp_generate_uuid4() );
+		$status = $this->settings->sends_to_server() ? Store::PENDING : Store::LOGGED;
+		$first  = 0;
 		foreach ( $channels as $channel ) {
-			$id = $this->store->insert( $channel, $event, $data, $socket_id, $group );
+			$id = $this->store->insert( $channel, $event, $data, $socket_id, $group, $status );
 			if ( is_wp_error( $id ) ) {
 				return $id;
 			}

@@ -34,6 +34,23 @@ final class Settings {
 	const TRIGGERS = array( 'posts', 'comments', 'meta', 'woocommerce', 'schedules', 'actions' );
 
 	/**
+	 * Delivery modes: pages use the realtime server only; pages poll WordPress only (no server);
+	 * pages use the server and poll WordPress while it cannot be reached.
+	 */
+	const MODE_PUSH     = 'push';
+	const MODE_POLLING  = 'polling';
+	const MODE_FALLBACK = 'push-with-polling-fallback';
+	const MODES         = array( self::MODE_PUSH, self::MODE_POLLING, self::MODE_FALLBACK );
+
+	/**
+	 * Bounds of the numeric delivery settings: polling intervals in seconds, retention in hours.
+	 */
+	const POLL_INTERVAL_MIN = 1;
+	const POLL_INTERVAL_MAX = 600;
+	const RETENTION_MIN     = 1;
+	const RETENTION_MAX     = 720;
+
+	/**
 	 * Default values for every setting.
 	 *
 	 * @return array<string,mixed>
@@ -56,6 +73,11 @@ final class Settings {
 			'meta_keys'  => array(),
 			'actions'    => array(),
 			'schedules'  => array(),
+			// '' until chosen: the default depends on whether a server is configured (see chosen_mode()).
+			'mode'                 => '',
+			'poll_interval'        => 5,
+			'poll_hidden_interval' => 30,
+			'retention_hours'      => 24,
 		);
 	}
 
@@ -83,6 +105,11 @@ final class Settings {
 			},
 			self::records( $settings['schedules'], array( 'name', 'interval', 'channel', 'event' ) )
 		);
+		$settings['mode'] = in_array( $settings['mode'], self::MODES, true ) ? $settings['mode'] : '';
+		foreach ( array( 'poll_interval', 'poll_hidden_interval' ) as $field ) {
+			$settings[ $field ] = is_numeric( $settings[ $field ] ) ? max( self::POLL_INTERVAL_MIN, min( self::POLL_INTERVAL_MAX, (int) $settings[ $field ] ) ) : $defaults[ $field ];
+		}
+		$settings['retention_hours'] = is_numeric( $settings['retention_hours'] ) ? max( self::RETENTION_MIN, min( self::RETENTION_MAX, (int) $settings['retention_hours'] ) ) : $defaults['retention_hours'];
 		foreach ( self::CONSTANTS as $field => $constant ) {
 			if ( defined( $constant ) ) {
 				$settings[ $field ] = (string) constant( $constant );
@@ -142,6 +169,66 @@ final class Settings {
 	public function is_configured(): bool {
 		$all = $this->all();
 		return '' !== $all['url'] && '' !== $all['app_id'] && '' !== $all['key'] && '' !== $all['secret'];
+	}
+
+	/**
+	 * The mode chosen on the settings page, or its default: "Realtime server with polling fallback"
+	 * when a server is configured, "No server (polling)" otherwise.
+	 */
+	public function chosen_mode(): string {
+		$mode = (string) $this->get( 'mode' );
+		if ( '' !== $mode ) {
+			return $mode;
+		}
+		return $this->is_configured() ? self::MODE_FALLBACK : self::MODE_POLLING;
+	}
+
+	/**
+	 * The mode in force: the chosen one, except that a mode that needs the realtime server runs as
+	 * "No server (polling)" until the server is configured (so events are never lost).
+	 */
+	public function mode(): string {
+		$mode = $this->chosen_mode();
+		return self::MODE_POLLING !== $mode && ! $this->is_configured() ? self::MODE_POLLING : $mode;
+	}
+
+	/**
+	 * Whether events go to the realtime server (false in no-server mode: they are only logged).
+	 */
+	public function sends_to_server(): bool {
+		return self::MODE_POLLING !== $this->mode();
+	}
+
+	/**
+	 * Whether pages may poll WordPress for events.
+	 */
+	public function polling_enabled(): bool {
+		return self::MODE_PUSH !== $this->mode();
+	}
+
+	/**
+	 * How long sent and logged events stay in the log, in seconds (filter `pressrelay_retention`).
+	 */
+	public function retention(): int {
+		/**
+		 * Filters how long sent (and, in no-server mode, logged) events stay in the outbox: polling
+		 * pages can catch up over this window.
+		 *
+		 * @param int $seconds Seconds (default: the retention setting, one day).
+		 */
+		return max( 0, (int) apply_filters( 'pressrelay_retention', HOUR_IN_SECONDS * (int) $this->get( 'retention_hours' ) ) );
+	}
+
+	/**
+	 * How long a polling page stays in a presence channel's member list after its last poll.
+	 */
+	public function presence_ttl(): int {
+		/**
+		 * Filters how long, in seconds, a polling member stays listed after its last poll.
+		 *
+		 * @param int $seconds Seconds (default: twice the hidden-page interval plus 15 s).
+		 */
+		return max( 10, (int) apply_filters( 'pressrelay_presence_ttl', 2 * (int) $this->get( 'poll_hidden_interval' ) + 15 ) );
 	}
 
 	/**

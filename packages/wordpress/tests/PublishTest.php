@@ -10,7 +10,9 @@ declare(strict_types=1);
 namespace PressRelay\Tests;
 
 use PressRelay\Outbox\Runner;
+use PressRelay\Outbox\Store;
 use PressRelay\Plugin;
+use PressRelay\Settings;
 
 final class PublishTest extends TestCase {
 
@@ -123,9 +125,21 @@ final class PublishTest extends TestCase {
 		$this->assertIsInt( pressrelay_publish( array( '#server-to-user-7', str_repeat( 'a', 164 ), 'A-z_0=9@,.;' ), 'e', 1 ) );
 	}
 
-	public function test_unconfigured_plugin_refuses_with_an_error(): void {
-		$this->assertFalse( pressrelay_publish( 'a', 'e', 1 ) );
-		$this->assertSame( 'pressrelay_not_configured', $this->errors[0]->get_error_code() );
+	public function test_without_a_server_events_are_logged_for_polling_and_never_sent(): void {
+		$this->assertSame( Settings::MODE_POLLING, Plugin::instance()->settings()->mode() );
+		$this->assertIsInt( pressrelay_publish( array( 'a', 'b' ), 'e', 1 ) );
+		$this->assertSame( array( Store::LOGGED, Store::LOGGED ), wp_list_pluck( $this->outbox(), 'status' ) );
+		$this->assertSame( array(), $this->errors );
+		Plugin::instance()->runner()->run_from_cron();
+		$this->assertCount( 0, $this->requests, 'nothing goes to a server' );
+	}
+
+	public function test_no_server_mode_logs_even_with_a_server_configured(): void {
+		$this->configure( array( 'mode' => Settings::MODE_POLLING ) );
+		pressrelay_publish( 'a', 'e', 1 );
+		Plugin::instance()->runner()->run_from_cron();
+		$this->assertSame( Store::LOGGED, $this->outbox()[0]->status );
+		$this->assertCount( 0, $this->requests );
 	}
 
 	public function test_a_database_failure_returns_false_instead_of_a_fatal(): void {

@@ -152,7 +152,7 @@ final class SettingsPage {
 		if ( ! $this->settings->is_configured() && $screen && in_array( $screen->id, array( 'plugins', 'dashboard' ), true ) ) {
 			printf(
 				'<div class="notice notice-info"><p>%s <a href="%s">%s</a></p></div>',
-				esc_html__( 'PressRelay is not connected to a realtime server yet: nothing is published until the server URL, app id, key and secret are set.', 'pressrelay' ),
+				esc_html__( 'PressRelay is not connected to a realtime server: pages poll WordPress for events (no-server mode). Set the server URL, app id, key and secret for push delivery.', 'pressrelay' ),
 				esc_url( self::url() ),
 				esc_html__( 'Settings', 'pressrelay' )
 			);
@@ -276,6 +276,7 @@ final class SettingsPage {
 		$secret_help = '' !== $settings['secret'] ? __( 'A secret is saved. Leave empty to keep it. It is never sent to browsers.', 'pressrelay' ) : __( 'Never sent to browsers.', 'pressrelay' );
 		$this->text_row( 'secret', __( 'App secret', 'pressrelay' ), $secret_help, '', 'password' );
 		echo '</table>';
+		$this->render_delivery( $settings );
 
 		echo '<h2>' . esc_html__( 'Triggers', 'pressrelay' ) . '</h2><table class="form-table" role="presentation"><tr><th scope="row">' . esc_html__( 'Publish', 'pressrelay' ) . '</th><td><fieldset>';
 		$labels = array(
@@ -316,6 +317,94 @@ final class SettingsPage {
 	}
 
 	/**
+	 * Delivery: the three modes, which one is active, polling intervals and the log's retention.
+	 *
+	 * @param array<string,mixed> $settings Settings.
+	 */
+	private function render_delivery( array $settings ): void {
+		$option = Settings::OPTION;
+		$labels = self::mode_labels();
+		echo '<h2>' . esc_html__( 'Delivery', 'pressrelay' ) . '</h2>';
+		echo '<p id="pressrelay-active-mode"><strong>' . esc_html( $this->active_mode_line() ) . '</strong></p>';
+		echo '<table class="form-table" role="presentation"><tr><th scope="row">' . esc_html__( 'Mode', 'pressrelay' ) . '</th><td><fieldset>';
+		$help = array(
+			Settings::MODE_PUSH     => __( 'Pages receive events from the realtime server over WebSocket (or its SSE and long-polling fallbacks) within a second. WordPress answers no polls.', 'pressrelay' ),
+			Settings::MODE_POLLING  => __( 'For hosts that cannot run the server: pages ask WordPress for new events every few seconds. Each poll is a small PHP request.', 'pressrelay' ),
+			Settings::MODE_FALLBACK => __( 'Push, and while the realtime server cannot be reached, pages poll WordPress until it is back: no event is lost or repeated. The default when a server is configured.', 'pressrelay' ),
+		);
+		$chosen = $this->settings->chosen_mode();
+		foreach ( array( Settings::MODE_FALLBACK, Settings::MODE_PUSH, Settings::MODE_POLLING ) as $mode ) {
+			printf(
+				'<label><input type="radio" name="%1$s[mode]" value="%2$s" %3$s /> %4$s</label><p class="description" style="margin:0 0 8px 24px">%5$s</p>',
+				esc_attr( $option ),
+				esc_attr( $mode ),
+				checked( $chosen, $mode, false ),
+				esc_html( $labels[ $mode ] ),
+				esc_html( $help[ $mode ] )
+			);
+		}
+		echo '</fieldset></td></tr>';
+		$this->number_row( 'poll_interval', __( 'Polling interval, visible page', 'pressrelay' ), __( 'Seconds between polls while the page is visible (default 5). A page that becomes visible again polls at once.', 'pressrelay' ), (int) $settings['poll_interval'], Settings::POLL_INTERVAL_MIN, Settings::POLL_INTERVAL_MAX );
+		$this->number_row( 'poll_hidden_interval', __( 'Polling interval, hidden page', 'pressrelay' ), __( 'Seconds between polls while the page is in a background tab (default 30).', 'pressrelay' ), (int) $settings['poll_hidden_interval'], Settings::POLL_INTERVAL_MIN, Settings::POLL_INTERVAL_MAX );
+		$this->number_row( 'retention_hours', __( 'Event log retention', 'pressrelay' ), __( 'Hours sent events stay in the log (default 24): a polling page can catch up over this window. Unsent events are never deleted.', 'pressrelay' ), (int) $settings['retention_hours'], Settings::RETENTION_MIN, Settings::RETENTION_MAX );
+		echo '</table>';
+	}
+
+	/**
+	 * The names of the modes.
+	 *
+	 * @return array<string,string>
+	 */
+	public static function mode_labels(): array {
+		return array(
+			Settings::MODE_PUSH     => __( 'Realtime server', 'pressrelay' ),
+			Settings::MODE_POLLING  => __( 'No server (polling)', 'pressrelay' ),
+			Settings::MODE_FALLBACK => __( 'Realtime server with polling fallback', 'pressrelay' ),
+		);
+	}
+
+	/**
+	 * The sentence saying which mode is active right now, and why when it is not the chosen one.
+	 */
+	public function active_mode_line(): string {
+		$labels = self::mode_labels();
+		$mode   = $this->settings->mode();
+		if ( $mode !== $this->settings->chosen_mode() ) {
+			return sprintf(
+				/* translators: 1: active mode, 2: chosen mode. */
+				__( 'Active now: %1$s. "%2$s" needs the realtime server: set the server URL, app id, key and secret.', 'pressrelay' ),
+				$labels[ $mode ],
+				$labels[ $this->settings->chosen_mode() ]
+			);
+		}
+		/* translators: %s: mode name. */
+		return sprintf( __( 'Active now: %s.', 'pressrelay' ), $labels[ $mode ] );
+	}
+
+	/**
+	 * A number input row.
+	 *
+	 * @param string $field Field.
+	 * @param string $label Label.
+	 * @param string $help  Help.
+	 * @param int    $value Value.
+	 * @param int    $min   Minimum.
+	 * @param int    $max   Maximum.
+	 */
+	private function number_row( string $field, string $label, string $help, int $value, int $min, int $max ): void {
+		printf(
+			'<tr><th scope="row"><label for="pressrelay-%1$s">%2$s</label></th><td><input type="number" class="small-text" id="pressrelay-%1$s" name="%3$s" value="%4$d" min="%5$d" max="%6$d" step="1" /><p class="description">%7$s</p></td></tr>',
+			esc_attr( $field ),
+			esc_html( $label ),
+			esc_attr( Settings::OPTION . '[' . $field . ']' ),
+			(int) $value,
+			(int) $min,
+			(int) $max,
+			esc_html( $help )
+		);
+	}
+
+	/**
 	 * Test button, outbox status and webhook status.
 	 */
 	private function render_tools(): void {
@@ -328,12 +417,13 @@ final class SettingsPage {
 		$counts = $this->store->counts();
 		echo '<h2>' . esc_html__( 'Outbox', 'pressrelay' ) . '</h2><p>';
 		printf(
-			/* translators: 1: pending, 2: waiting for retry, 3: failed, 4: sent. */
-			esc_html__( 'Pending: %1$d · Waiting for retry: %2$d · Failed: %3$d · Sent (kept one day): %4$d', 'pressrelay' ),
+			/* translators: 1: pending, 2: waiting for retry, 3: failed, 4: sent, 5: logged for polling only. */
+			esc_html__( 'Pending: %1$d · Waiting for retry: %2$d · Failed: %3$d · Sent: %4$d · Logged for polling (no server): %5$d', 'pressrelay' ),
 			(int) $counts[ Store::PENDING ],
 			(int) $counts[ Store::RETRY ],
 			(int) $counts[ Store::FAILED ],
-			(int) $counts[ Store::SENT ]
+			(int) $counts[ Store::SENT ],
+			(int) $counts[ Store::LOGGED ]
 		);
 		echo '</p>';
 		$problems = $this->store->problems( 20 );

@@ -79,6 +79,33 @@ final class SettingsSanitizer {
 			$out['secret'] = '';
 		}
 
+		if ( isset( $input['mode'] ) ) {
+			$mode = (string) $input['mode'];
+			if ( '' === $mode || in_array( $mode, Settings::MODES, true ) ) {
+				$out['mode'] = $mode;
+			} else {
+				/* translators: %s: the value posted. */
+				$this->errors[] = sprintf( __( 'Unknown delivery mode "%s"; the previous mode was kept.', 'pressrelay' ), $mode );
+			}
+		}
+		$numbers = array(
+			'poll_interval'        => array( Settings::POLL_INTERVAL_MIN, Settings::POLL_INTERVAL_MAX, __( 'Polling interval (visible page)', 'pressrelay' ) ),
+			'poll_hidden_interval' => array( Settings::POLL_INTERVAL_MIN, Settings::POLL_INTERVAL_MAX, __( 'Polling interval (hidden page)', 'pressrelay' ) ),
+			'retention_hours'      => array( Settings::RETENTION_MIN, Settings::RETENTION_MAX, __( 'Event log retention', 'pressrelay' ) ),
+		);
+		foreach ( $numbers as $field => $bounds ) {
+			if ( ! isset( $input[ $field ] ) ) {
+				continue;
+			}
+			$value = trim( (string) $input[ $field ] );
+			if ( ctype_digit( $value ) && (int) $value >= $bounds[0] && (int) $value <= $bounds[1] ) {
+				$out[ $field ] = (int) $value;
+			} else {
+				/* translators: 1: field label, 2: the value entered, 3: minimum, 4: maximum. */
+				$this->errors[] = sprintf( __( '%1$s: "%2$s" must be a whole number from %3$d to %4$d; the previous value was kept.', 'pressrelay' ), $bounds[2], $value, $bounds[0], $bounds[1] );
+			}
+		}
+
 		$triggers = isset( $input['triggers'] ) && is_array( $input['triggers'] ) ? $input['triggers'] : array();
 		foreach ( Settings::TRIGGERS as $trigger ) {
 			$out['triggers'][ $trigger ] = ! empty( $triggers[ $trigger ] );

@@ -16,9 +16,53 @@ namespace PressRelay\Auth;
  *   `edit_shop_orders`), when WooCommerce is active;
  * - `presence-*`: any logged-in user;
  * - anything else (public channels need no auth; encrypted channels are not supported): refused.
- * The filter `pressrelay_authorize_channel` has the last word.
+ * The filter `pressrelay_authorize_channel` has the last word. check() applies the same rules, with
+ * the same answers, for the auth route (a subscription to the realtime server) and for the events
+ * route (a page polling WordPress).
  */
 final class ChannelAuthorizer {
+
+	/**
+	 * Whether a user may subscribe to a private or presence channel, as a REST answer: true, or a
+	 * WP_Error with its HTTP status (400 invalid name, 403 logged out or refused).
+	 *
+	 * @param string   $channel   Channel name.
+	 * @param \WP_User $user      User (ID 0 when logged out).
+	 * @param string   $socket_id Socket id ('' for a polling page).
+	 * @return true|\WP_Error
+	 */
+	public function check( string $channel, \WP_User $user, string $socket_id ) {
+		if ( ! \PressRelay\Channels::is_valid( $channel ) || '#' === $channel[0] ) {
+			return new \WP_Error( 'pressrelay_invalid_channel', __( 'Invalid channel_name.', 'pressrelay' ), array( 'status' => 400 ) );
+		}
+		if ( $user->ID <= 0 ) {
+			return self::logged_out();
+		}
+		if ( ! $this->authorize( $channel, $user, $socket_id ) ) {
+			return new \WP_Error( 'pressrelay_forbidden', __( 'You may not join this channel.', 'pressrelay' ), array( 'status' => 403 ) );
+		}
+		return true;
+	}
+
+	/**
+	 * The refusal for visitors who are not logged in.
+	 */
+	public static function logged_out(): \WP_Error {
+		return new \WP_Error( 'pressrelay_forbidden', __( 'Log in to join private and presence channels.', 'pressrelay' ), array( 'status' => 403 ) );
+	}
+
+	/**
+	 * A user as a presence member: `user_id` and `user_info`, as in Pusher's `channel_data`.
+	 *
+	 * @param \WP_User $user User.
+	 * @return array{user_id:string,user_info:array<string,mixed>}
+	 */
+	public static function member( \WP_User $user ): array {
+		return array(
+			'user_id'   => (string) $user->ID,
+			'user_info' => self::user_info( $user ),
+		);
+	}
 
 	/**
 	 * Whether a user may subscribe to a channel.

@@ -16,7 +16,9 @@ use PressRelay\Settings;
  * The client (assets/js/pressrelay.iife.js, built by packages/client) creates `window.pressRelay`
  * from `window.PressRelayConfig` and binds `data-pressrelay-*` elements. The config carries the
  * public key and URL only; the secret never leaves PHP. A REST nonce is added for logged-in users
- * only, so a cached page for visitors holds nothing user-specific.
+ * only, so a cached page for visitors holds nothing user-specific. `wordpress` tells the client how to
+ * poll WordPress's events route: always (no-server mode: no key, no URL, no WebSocket), only while the
+ * realtime server cannot be reached (the fallback), or never (`push`).
  */
 final class Assets {
 
@@ -60,11 +62,23 @@ final class Assets {
 	 */
 	public function config(): array {
 		$auth   = rest_url( 'pressrelay/v1/auth' );
-		$config = array(
-			'key'              => (string) $this->settings->get( 'key' ),
-			'url'              => untrailingslashit( $this->settings->public_url() ),
-			'authEndpoint'     => $auth,
-			'userAuthEndpoint' => $auth,
+		$mode   = $this->settings->mode();
+		$config = array();
+		if ( Settings::MODE_POLLING !== $mode ) {
+			$config = array(
+				'key'              => (string) $this->settings->get( 'key' ),
+				'url'              => untrailingslashit( $this->settings->public_url() ),
+				'authEndpoint'     => $auth,
+				'userAuthEndpoint' => $auth,
+			);
+		}
+		$visible             = 1000 * (int) $this->settings->get( 'poll_interval' );
+		$config['wordpress'] = array(
+			'eventsUrl'         => rest_url( 'pressrelay/v1/events' ),
+			'mode'              => $mode,
+			'intervalMs'        => $visible,
+			'visibleIntervalMs' => $visible,
+			'hiddenIntervalMs'  => max( $visible, 1000 * (int) $this->settings->get( 'poll_hidden_interval' ) ),
 		);
 		if ( is_user_logged_in() ) {
 			$config['auth'] = array( 'headers' => array( 'X-WP-Nonce' => wp_create_nonce( 'wp_rest' ) ) );
@@ -72,7 +86,7 @@ final class Assets {
 		/**
 		 * Filters the client configuration printed as `window.PressRelayConfig`. Never add secrets.
 		 *
-		 * @param array $config Key, URL, auth endpoints and (for logged-in users) the REST nonce.
+		 * @param array $config Key, URL, auth endpoints, the polling settings and (for logged-in users) the REST nonce.
 		 */
 		return (array) apply_filters( 'pressrelay_client_config', $config );
 	}
@@ -85,7 +99,7 @@ final class Assets {
 	}
 
 	/**
-	 * Enqueues the client when the plugin is configured and the bundle is there.
+	 * Enqueues the client when the bundle is there (without a realtime server, pages poll WordPress).
 	 */
 	public function enqueue(): void {
 		/**
@@ -93,7 +107,7 @@ final class Assets {
 		 *
 		 * @param bool $enqueue Whether to load the client.
 		 */
-		if ( ! $this->settings->is_configured() || ! self::bundle_exists() || ! apply_filters( 'pressrelay_enqueue_client', true ) ) {
+		if ( ! self::bundle_exists() || ! apply_filters( 'pressrelay_enqueue_client', true ) ) {
 			return;
 		}
 		$version = PRESSRELAY_VERSION . '.' . filemtime( dirname( PRESSRELAY_FILE ) . '/' . self::FILE );

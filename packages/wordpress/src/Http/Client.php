@@ -54,9 +54,10 @@ final class Client {
 	 * @param string        $data      Event data (a string, usually JSON).
 	 * @param array<string> $channels  Channels.
 	 * @param string        $socket_id Socket id to exclude, '' for none.
+	 * @param string        $id        Publisher event id (PressRelay extension), '' for none.
 	 * @return array<string,mixed>
 	 */
-	public static function event( string $name, string $data, array $channels, string $socket_id = '' ): array {
+	public static function event( string $name, string $data, array $channels, string $socket_id = '', string $id = '' ): array {
 		$event = array(
 			'name'     => $name,
 			'data'     => $data,
@@ -64,6 +65,9 @@ final class Client {
 		);
 		if ( '' !== $socket_id ) {
 			$event['socket_id'] = $socket_id;
+		}
+		if ( '' !== $id ) {
+			$event['id'] = $id;
 		}
 		return $event;
 	}

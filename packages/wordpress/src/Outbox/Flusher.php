@@ -14,9 +14,8 @@ use PressRelay\Http\Response;
 
 /**
  * One flusher runs at a time per site (a MySQL named lock; others return at once instead of waiting and
- * tying up a PHP worker). Rows of one publish call that are
- * next to each other go as one event with several channels; anything else goes through
- * batch_events, 10 at a time. A temporary failure stops the flush: the server is down or slow, and
+ * tying up a PHP worker). A single row goes as one event; several go through batch_events, 10 at a
+ * time, each with its row's WordPress position as its id. A temporary failure stops the flush: the server is down or slow, and
  * hammering it from every request would not help.
  */
 final class Flusher {
@@ -90,40 +89,46 @@ final class Flusher {
 	}
 
 	/**
-	 * Sends one fetched set of rows.
+	 * Sends one fetched set of rows: one row as one event, several through batch_events, 10 at a time.
+	 * Every event carries its row's WordPress position as its publisher id (docs/protocol.md §2.5), so a
+	 * page that also polls WordPress recognises it; rows are per channel, so every item has one
+	 * channel and its own id.
 	 *
 	 * @param array<int,object>                                $rows  Due rows, oldest first.
 	 * @param array{sent:int,retry:int,failed:int,locked:bool} $stats Counters.
 	 * @return bool False after a temporary failure (stop flushing).
 	 */
 	private function send_rows( array $rows, array &$stats ): bool {
-		$groups = array_unique( array_map( 'strval', wp_list_pluck( $rows, 'group_key' ) ) );
-		if ( 1 === count( $groups ) && '' !== reset( $groups ) ) {
-			return $this->send_single( $rows, $stats );
-		}
 		foreach ( array_chunk( $rows, self::BATCH_SIZE ) as $chunk ) {
+			if ( 1 === count( $chunk ) ) {
+				if ( ! $this->send_one( $chunk[0], $stats ) ) {
+					return false;
+				}
+				continue;
+			}
 			$items = array();
 			foreach ( $chunk as $row ) {
 				$item = array(
 					'name'    => (string) $row->event,
 					'data'    => (string) $row->data,
 					'channel' => (string) $row->channel,
+					'id'      => Log::row_id( $row ),
 				);
 				if ( '' !== (string) $row->socket_id ) {
 					$item['socket_id'] = (string) $row->socket_id;
 				}
 				$items[] = $item;
 			}
-			$response = 1 === count( $items ) ? $this->client->trigger( Client::event( $items[0]['name'], $items[0]['data'], array( $items[0]['channel'] ), (string) $chunk[0]->socket_id ) ) : $this->client->trigger_batch( $items );
+			$response = $this->client->trigger_batch( $items );
 			if ( $response->ok ) {
 				$this->store->mark_sent( array_map( 'intval', wp_list_pluck( $chunk, 'id' ) ) );
 				$stats['sent'] += count( $chunk );
 				continue;
 			}
-			if ( $response->permanent && count( $chunk ) > 1 ) {
+			if ( $response->permanent ) {
 				// One bad event refuses the whole batch: send them one by one to find it.
 				foreach ( $chunk as $row ) {
-					if ( ! $this->send_single( array( $row ), $stats ) ) {
+					if ( ! $this->send_one( $row, $stats ) ) {
 						return false;
 					}
 				}
@@ -137,23 +142,22 @@ final class Flusher {
 	}
 
 	/**
-	 * Sends rows of one publish call (one channel each) as one event to several channels.
+	 * Sends one row as one event.
 	 *
-	 * @param array<int,object>                                $rows  Rows with the same group.
+	 * @param object                                           $row   Row.
 	 * @param array{sent:int,retry:int,failed:int,locked:bool} $stats Counters.
 	 * @return bool False after a temporary failure.
 	 */
-	private function send_single( array $rows, array &$stats ): bool {
-		$first    = $rows[0];
+	private function send_one( $row, array &$stats ): bool {
 		$response = $this->client->trigger(
-			Client::event( (string) $first->event, (string) $first->data, array_map( 'strval', wp_list_pluck( $rows, 'channel' ) ), (string) $first->socket_id )
+			Client::event( (string) $row->event, (string) $row->data, array( (string) $row->channel ), (string) $row->socket_id, Log::row_id( $row ) )
 		);
 		if ( $response->ok ) {
-			$this->store->mark_sent( array_map( 'intval', wp_list_pluck( $rows, 'id' ) ) );
-			$stats['sent'] += count( $rows );
+			$this->store->mark_sent( array( (int) $row->id ) );
+			++$stats['sent'];
 			return true;
 		}
-		return $this->record_failure( $rows, $response, $stats );
+		return $this->record_failure( array( $row ), $response, $stats );
 	}
 
 	/**

@@ -9,6 +9,9 @@ declare(strict_types=1);
 
 namespace PressRelay\Outbox;
 
+use PressRelay\Polling\Presence;
+use PressRelay\Settings;
+
 /**
  * A request that published something flushes at `shutdown`:
  * - PHP-FPM (and LiteSpeed): finish the response first (fastcgi_finish_request), then flush here;
@@ -17,7 +20,9 @@ namespace PressRelay\Outbox;
  * - WP-CLI and WP-Cron requests: flush inline (no browser waits).
  * WP-Cron flushes every minute and at the time the next retry is due: it retries failures and
  * catches anything a lost loopback missed. The `pressrelay_flush_strategy` filter picks a strategy
- * ('auto', 'finish-request', 'loopback', 'inline', 'cron').
+ * ('auto', 'finish-request', 'loopback', 'inline', 'cron'). In no-server mode nothing is sent: rows
+ * are only logged for polling pages. Every hour, sent and logged rows older than the retention
+ * window and expired presence members are deleted.
  */
 final class Runner {
 
@@ -44,6 +49,13 @@ final class Runner {
 	private $store;
 
 	/**
+	 * Settings.
+	 *
+	 * @var Settings
+	 */
+	private $settings;
+
+	/**
 	 * Whether this request already hooked a flush at shutdown.
 	 *
 	 * @var bool
@@ -53,12 +65,14 @@ final class Runner {
 	/**
 	 * Constructor.
 	 *
-	 * @param Flusher $flusher Flusher.
-	 * @param Store   $store   Store.
+	 * @param Flusher       $flusher  Flusher.
+	 * @param Store         $store    Store.
+	 * @param Settings|null $settings Settings.
 	 */
-	public function __construct( Flusher $flusher, Store $store ) {
-		$this->flusher = $flusher;
-		$this->store   = $store;
+	public function __construct( Flusher $flusher, Store $store, ?Settings $settings = null ) {
+		$this->flusher  = $flusher;
+		$this->store    = $store;
+		$this->settings = $settings ? $settings : new Settings();
 	}
 
 	/**
@@ -100,14 +114,18 @@ final class Runner {
 	}
 
 	/**
-	 * Schedules the recurring flush and the daily purge when missing.
+	 * Schedules the recurring flush and the hourly purge when missing (a daily purge of an earlier
+	 * version is replaced).
 	 */
 	public function ensure_scheduled(): void {
 		if ( ! wp_next_scheduled( self::CRON_HOOK ) ) {
 			wp_schedule_event( time() + MINUTE_IN_SECONDS, self::SCHEDULE, self::CRON_HOOK );
 		}
+		if ( wp_next_scheduled( self::PURGE_HOOK ) && 'hourly' !== wp_get_schedule( self::PURGE_HOOK ) ) {
+			wp_clear_scheduled_hook( self::PURGE_HOOK );
+		}
 		if ( ! wp_next_scheduled( self::PURGE_HOOK ) ) {
-			wp_schedule_event( time() + HOUR_IN_SECONDS, 'daily', self::PURGE_HOOK );
+			wp_schedule_event( time() + HOUR_IN_SECONDS, 'hourly', self::PURGE_HOOK );
 		}
 	}
 
@@ -124,7 +142,7 @@ final class Runner {
 	 * Called after a row was stored: flush once this request ends.
 	 */
 	public function on_enqueued(): void {
-		if ( $this->pending ) {
+		if ( $this->pending || ! $this->settings->sends_to_server() ) {
 			return;
 		}
 		$this->pending = true;
@@ -190,6 +208,14 @@ final class Runner {
 	 * @return array{sent:int,retry:int,failed:int,locked:bool}
 	 */
 	public function flush_now( float $budget, int $lock_wait = 0 ): array {
+		if ( ! $this->settings->sends_to_server() ) {
+			return array(
+				'sent'   => 0,
+				'retry'  => 0,
+				'failed' => 0,
+				'locked' => false,
+			);
+		}
 		$stats = $this->flusher->flush( $budget, $lock_wait );
 		$next  = $this->store->next_retry_time();
 		if ( null !== $next ) {
@@ -209,15 +235,11 @@ final class Runner {
 	}
 
 	/**
-	 * Daily purge of sent rows past the retention window.
+	 * Hourly purge of sent and logged rows past the retention window, and of expired presence members.
 	 */
 	public function purge(): void {
-		/**
-		 * Filters how long sent events stay in the outbox.
-		 *
-		 * @param int $seconds Seconds (default one day).
-		 */
-		$this->store->purge_sent( max( 0, (int) apply_filters( 'pressrelay_retention', DAY_IN_SECONDS ) ) );
+		$this->store->purge_sent( $this->settings->retention() );
+		( new Presence() )->prune( time() );
 	}
 
 	/**

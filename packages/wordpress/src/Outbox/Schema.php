@@ -11,14 +11,15 @@ namespace PressRelay\Outbox;
 
 /**
  * One row per (event, channel). `serial` numbers each channel's events 1, 2, 3 … and, with
- * `created_at` and the (channel, serial) index, lets the outbox serve as an event log later.
+ * `created_at` and the (channel, serial) index, makes the outbox the event log that polling pages
+ * read (see Log). Version 2 adds the presence table of no-server mode and the log's epoch.
  */
 final class Schema {
 
 	/**
 	 * Bump to run dbDelta again on every site.
 	 */
-	const VERSION = 1;
+	const VERSION = 2;
 
 	const VERSION_OPTION = 'pressrelay_db_version';
 
@@ -31,7 +32,15 @@ final class Schema {
 	}
 
 	/**
-	 * CREATE TABLE statement in dbDelta's format.
+	 * Presence members of polling pages, with the site's prefix.
+	 */
+	public static function presence_table(): string {
+		global $wpdb;
+		return $wpdb->prefix . 'pressrelay_presence';
+	}
+
+	/**
+	 * CREATE TABLE statements in dbDelta's format.
 	 */
 	public static function sql(): string {
 		global $wpdb;
@@ -59,6 +68,14 @@ final class Schema {
   UNIQUE KEY channel_serial (channel,serial),
   KEY status_next (status,next_attempt_at),
   KEY created_at (created_at)
+) {$collate};
+CREATE TABLE " . self::presence_table() . " (
+  channel varchar(164) {$binary} NOT NULL,
+  user_id bigint(20) unsigned NOT NULL,
+  user_info text NOT NULL,
+  expires_at bigint(20) unsigned NOT NULL,
+  PRIMARY KEY  (channel,user_id),
+  KEY expires_at (expires_at)
 ) {$collate};";
 	}
 
@@ -67,7 +84,14 @@ final class Schema {
 	 */
 	public static function install(): void {
 		require_once ABSPATH . 'wp-admin/includes/upgrade.php';
+		$existed = self::exists();
 		dbDelta( self::sql() );
+		if ( ! $existed ) {
+			// A new, empty log: positions handed out by an earlier one must not be read against it.
+			Log::new_epoch();
+		} else {
+			Log::epoch();
+		}
 		update_option( self::VERSION_OPTION, self::VERSION );
 	}
 
@@ -96,6 +120,9 @@ final class Schema {
 		global $wpdb;
 		$table = self::table();
 		$wpdb->query( "DROP TABLE IF EXISTS {$table}" ); // phpcs:ignore -- table name is built from the prefix, not input.
+		$presence = self::presence_table();
+		$wpdb->query( "DROP TABLE IF EXISTS {$presence}" ); // phpcs:ignore -- table name is built from the prefix, not input.
 		delete_option( self::VERSION_OPTION );
+		delete_option( Log::EPOCH_OPTION );
 	}
 }

@@ -11,7 +11,8 @@ namespace PressRelay\Outbox;
 
 /**
  * Statuses: pending (never tried), retry (failed, next_attempt_at says when to try again), sent,
- * failed (permanently refused, or retried max_attempts() times; kept for the admin to retry by hand).
+ * failed (permanently refused, or retried max_attempts() times; kept for the admin to retry by hand),
+ * logged (no-server mode: kept only for polling pages, never sent).
  *
  * Order per channel: a channel whose oldest unsent row waits for a retry sends nothing newer
  * until that row has gone (due() leaves the whole channel out).
@@ -22,6 +23,7 @@ final class Store {
 	const RETRY   = 'retry';
 	const SENT    = 'sent';
 	const FAILED  = 'failed';
+	const LOGGED  = 'logged';
 
 	/**
 	 * Returns the Unix time.
@@ -63,9 +65,10 @@ final class Store {
 	 * @param string $data      Event data string.
 	 * @param string $socket_id Socket id to exclude, or ''.
 	 * @param string $group     Key shared by the rows of one publish call.
+	 * @param string $status    Either self::PENDING (to be sent) or self::LOGGED (no-server mode).
 	 * @return int|\WP_Error Row id.
 	 */
-	public function insert( string $channel, string $event, string $data, string $socket_id, string $group ) {
+	public function insert( string $channel, string $event, string $data, string $socket_id, string $group, string $status = self::PENDING ) {
 		global $wpdb;
 		$table = Schema::table();
 		$now   = self::datetime( $this->now() );
@@ -77,7 +80,7 @@ final class Store {
 			$data,
 			$socket_id,
 			$group,
-			self::PENDING,
+			self::LOGGED === $status ? self::LOGGED : self::PENDING,
 			$now,
 			$now,
 			$channel
@@ -232,7 +235,7 @@ final class Store {
 	public function counts(): array {
 		global $wpdb;
 		$table  = Schema::table();
-		$counts = array_fill_keys( array( self::PENDING, self::RETRY, self::SENT, self::FAILED ), 0 );
+		$counts = array_fill_keys( array( self::PENDING, self::RETRY, self::SENT, self::FAILED, self::LOGGED ), 0 );
 		$rows   = $wpdb->get_results( "SELECT status, COUNT(*) AS n FROM {$table} GROUP BY status" ); // phpcs:ignore -- no input.
 		foreach ( (array) $rows as $row ) {
 			$counts[ (string) $row->status ] = (int) $row->n;
@@ -283,8 +286,8 @@ final class Store {
 	}
 
 	/**
-	 * Deletes sent rows older than the retention window, keeping each channel's newest row so serials
-	 * keep counting up.
+	 * Deletes sent (and logged) rows older than the retention window, keeping each channel's newest
+	 * row so serials keep counting up. Unsent rows are never deleted.
 	 *
 	 * @param int $retention Seconds to keep sent rows.
 	 * @return int Rows deleted.
@@ -295,8 +298,9 @@ final class Store {
 		return (int) $wpdb->query(
 			$wpdb->prepare(
 				"DELETE o FROM {$table} o LEFT JOIN (SELECT channel, MAX(serial) AS last_serial FROM {$table} GROUP BY channel) l " . // phpcs:ignore -- table name from the prefix.
-				'ON l.channel = o.channel AND l.last_serial = o.serial WHERE l.last_serial IS NULL AND o.status = %s AND o.created_at < %s',
+				'ON l.channel = o.channel AND l.last_serial = o.serial WHERE l.last_serial IS NULL AND o.status IN (%s, %s) AND o.created_at < %s',
 				self::SENT,
+				self::LOGGED,
 				self::datetime( $this->now() - $retention )
 			)
 		);

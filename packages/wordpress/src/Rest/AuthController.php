@@ -10,7 +10,6 @@ declare(strict_types=1);
 namespace PressRelay\Rest;
 
 use PressRelay\Auth\ChannelAuthorizer;
-use PressRelay\Channels;
 use PressRelay\Http\Client;
 use PressRelay\Http\Signer;
 use PressRelay\Settings;
@@ -87,10 +86,7 @@ final class AuthController {
 	 * @return true|\WP_Error
 	 */
 	public function check_permission() {
-		if ( is_user_logged_in() ) {
-			return true;
-		}
-		return new \WP_Error( 'pressrelay_forbidden', __( 'Log in to join private and presence channels.', 'pressrelay' ), array( 'status' => 403 ) );
+		return is_user_logged_in() ? true : ChannelAuthorizer::logged_out();
 	}
 
 	/**
@@ -126,19 +122,12 @@ final class AuthController {
 				)
 			);
 		}
-		if ( ! Channels::is_valid( $channel ) || '#' === $channel[0] ) {
-			return new \WP_Error( 'pressrelay_invalid_channel', __( 'Invalid channel_name.', 'pressrelay' ), array( 'status' => 400 ) );
-		}
-		if ( ! $this->authorizer->authorize( $channel, $user, $socket_id ) ) {
-			return new \WP_Error( 'pressrelay_forbidden', __( 'You may not join this channel.', 'pressrelay' ), array( 'status' => 403 ) );
+		$allowed = $this->authorizer->check( $channel, $user, $socket_id );
+		if ( is_wp_error( $allowed ) ) {
+			return $allowed;
 		}
 		if ( 0 === strpos( $channel, 'presence-' ) ) {
-			$channel_data = (string) Client::json(
-				array(
-					'user_id'   => (string) $user->ID,
-					'user_info' => $info,
-				)
-			);
+			$channel_data = (string) Client::json( ChannelAuthorizer::member( $user ) );
 			return new \WP_REST_Response(
 				array(
 					'auth'         => $signer->channel_auth( $socket_id, $channel, $channel_data ),

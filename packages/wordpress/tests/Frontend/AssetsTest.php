@@ -67,7 +67,8 @@ final class AssetsTest extends TestCase {
 		$this->configure( array( 'public_url' => 'https://rt.example.com/' ) );
 		( new Assets( new Settings() ) )->enqueue();
 		$html = $this->printed();
-		$this->assertStringContainsString( 'window.PressRelayConfig = {"key":"test-key","url":"https://rt.example.com","authEndpoint":"' . rest_url( 'pressrelay/v1/auth' ) . '","userAuthEndpoint":"' . rest_url( 'pressrelay/v1/auth' ) . '"};', $html );
+		$auth = wp_json_encode( rest_url( 'pressrelay/v1/auth' ), JSON_UNESCAPED_SLASHES );
+		$this->assertStringContainsString( 'window.PressRelayConfig = {"key":"test-key","url":"https://rt.example.com","authEndpoint":' . $auth . ',"userAuthEndpoint":' . $auth . ',"wordpress":{"eventsUrl":' . wp_json_encode( rest_url( 'pressrelay/v1/events' ), JSON_UNESCAPED_SLASHES ) . ',"mode":"push-with-polling-fallback","intervalMs":5000,"visibleIntervalMs":5000,"hiddenIntervalMs":30000}};', $html );
 		$this->assertMatchesRegularExpression( '#<script[^>]+src=[\'"][^\'"]+/assets/js/pressrelay\.iife\.js\?ver=[^\'"]+[\'"]#', $html );
 		$this->assertLessThan( strpos( $html, 'pressrelay.iife.js' ), strpos( $html, 'PressRelayConfig' ), 'config before the bundle' );
 		$this->assertStringNotContainsString( 'test-secret', $html );
@@ -82,9 +83,40 @@ final class AssetsTest extends TestCase {
 		$this->assertSame( 'http://127.0.0.1:6001', $config['url'], 'defaults to the server URL' );
 	}
 
-	public function test_nothing_is_enqueued_until_configured(): void {
+	public function test_without_a_server_pages_poll_wordpress_with_no_key_and_no_url(): void {
 		( new Assets( new Settings() ) )->enqueue();
-		$this->assertFalse( wp_script_is( Assets::HANDLE, 'enqueued' ) );
+		$this->assertTrue( wp_script_is( Assets::HANDLE, 'enqueued' ) );
+		$config = ( new Assets( new Settings() ) )->config();
+		$this->assertSame(
+			array(
+				'wordpress' => array(
+					'eventsUrl'         => rest_url( 'pressrelay/v1/events' ),
+					'mode'              => 'polling',
+					'intervalMs'        => 5000,
+					'visibleIntervalMs' => 5000,
+					'hiddenIntervalMs'  => 30000,
+				),
+			),
+			$config
+		);
+	}
+
+	public function test_the_chosen_mode_and_intervals_reach_the_page(): void {
+		$this->configure(
+			array(
+				'mode'                 => 'push',
+				'poll_interval'        => 2,
+				'poll_hidden_interval' => 60,
+			)
+		);
+		$config = ( new Assets( new Settings() ) )->config();
+		$this->assertSame( 'push', $config['wordpress']['mode'] );
+		$this->assertSame( 2000, $config['wordpress']['visibleIntervalMs'] );
+		$this->assertSame( 60000, $config['wordpress']['hiddenIntervalMs'] );
+		$this->assertSame( 'test-key', $config['key'] );
+	}
+
+	public function test_the_filter_keeps_the_client_off_a_page(): void {
 		$this->configure();
 		add_filter( 'pressrelay_enqueue_client', '__return_false' );
 		( new Assets( new Settings() ) )->enqueue();

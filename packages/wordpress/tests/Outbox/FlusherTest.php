@@ -11,6 +11,7 @@ namespace PressRelay\Tests\Outbox;
 
 use PressRelay\Http\Client;
 use PressRelay\Outbox\Flusher;
+use PressRelay\Outbox\Log;
 use PressRelay\Outbox\Store;
 use PressRelay\Settings;
 use PressRelay\Tests\TestCase;
@@ -48,26 +49,62 @@ final class FlusherTest extends TestCase {
 		$this->flusher = new Flusher( $this->store, new Client( new Settings(), $clock ) );
 	}
 
-	public function test_one_publish_call_goes_as_one_signed_event_to_all_its_channels(): void {
+	public function test_one_row_goes_as_one_signed_event_with_its_wordpress_position_as_id(): void {
 		$this->store->insert( 'posts', 'post-published', '{"id":1}', '', 'g1' );
-		$this->store->insert( 'post-1', 'post-published', '{"id":1}', '', 'g1' );
+		$this->store->insert( 'posts', 'post-published', '{"id":2}', '', 'g2' );
+		$this->store->mark_sent( array( (int) $this->outbox()[0]->id ) );
 
 		$stats = $this->flusher->flush();
 
-		$this->assertSame( 2, $stats['sent'] );
+		$this->assertSame( 1, $stats['sent'] );
 		$this->assertCount( 1, $this->requests );
 		$this->assertStringStartsWith( 'http://127.0.0.1:6001/apps/test-app/events?auth_key=test-key&auth_timestamp=1700000000&auth_version=1.0&body_md5=', $this->requests[0]['url'] );
 		$this->assertSame(
 			array(
 				'name'     => 'post-published',
-				'data'     => '{"id":1}',
-				'channels' => array( 'posts', 'post-1' ),
+				'data'     => '{"id":2}',
+				'channels' => array( 'posts' ),
+				'id'       => Log::epoch() . ':2',
+			),
+			$this->sent_bodies()[0]
+		);
+		$this->assertSame( 'application/json', $this->requests[0]['args']['headers']['Content-Type'] );
+	}
+
+	public function test_one_publish_call_to_two_channels_goes_as_one_batch_each_with_its_own_id(): void {
+		$this->store->insert( 'post-1', 'post-updated', '{"id":1}', '', 'g0' );
+		$this->store->insert( 'posts', 'post-published', '{"id":1}', '', 'g1' );
+		$this->store->insert( 'post-1', 'post-published', '{"id":1}', '', 'g1' );
+		$this->store->mark_sent( array( (int) $this->outbox()[0]->id ) );
+
+		$stats = $this->flusher->flush();
+
+		$this->assertSame( 2, $stats['sent'] );
+		$this->assertCount( 1, $this->requests );
+		$this->assertStringStartsWith( 'http://127.0.0.1:6001/apps/test-app/batch_events?', $this->requests[0]['url'] );
+		$epoch = Log::epoch();
+		$this->assertSame(
+			array(
+				'batch' => array(
+					array(
+						'name'    => 'post-published',
+						'data'    => '{"id":1}',
+						'channel' => 'posts',
+						'id'      => "$epoch:1",
+					),
+					array(
+						'name'    => 'post-published',
+						'data'    => '{"id":1}',
+						'channel' => 'post-1',
+						'id'      => "$epoch:2",
+					),
+				),
 			),
 			$this->sent_bodies()[0]
 		);
 		$this->assertSame( 'application/json', $this->requests[0]['args']['headers']['Content-Type'] );
 		$this->assertLessThanOrEqual( 5, $this->requests[0]['args']['timeout'] );
-		$this->assertSame( array( Store::SENT, Store::SENT ), wp_list_pluck( $this->outbox(), 'status' ) );
+		$this->assertSame( array( Store::SENT, Store::SENT, Store::SENT ), wp_list_pluck( $this->outbox(), 'status' ) );
 	}
 
 	public function test_many_rows_go_in_batches_of_ten_in_order(): void {

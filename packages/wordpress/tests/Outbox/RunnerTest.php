@@ -158,7 +158,12 @@ final class RunnerTest extends TestCase {
 		$this->runner()->ensure_scheduled();
 		$this->assertSame( Runner::SCHEDULE, wp_get_schedule( Runner::CRON_HOOK ) );
 		$this->assertSame( 60, wp_get_schedules()[ Runner::SCHEDULE ]['interval'] );
-		$this->assertSame( 'daily', wp_get_schedule( Runner::PURGE_HOOK ) );
+		$this->assertSame( 'hourly', wp_get_schedule( Runner::PURGE_HOOK ) );
+		// An earlier version's daily purge is replaced by the hourly one.
+		wp_clear_scheduled_hook( Runner::PURGE_HOOK );
+		wp_schedule_event( time() + 60, 'daily', Runner::PURGE_HOOK );
+		$this->runner()->ensure_scheduled();
+		$this->assertSame( 'hourly', wp_get_schedule( Runner::PURGE_HOOK ) );
 	}
 
 	public function test_flush_route_needs_the_token(): void {

@@ -131,6 +131,7 @@ final class StoreTest extends TestCase {
 				'retry'   => 0,
 				'sent'    => 1,
 				'failed'  => 0,
+				'logged'  => 0,
 			),
 			$store->counts()
 		);
