@@ -137,10 +137,11 @@ final class Log {
 				continue;
 			}
 			if ( null === $from ) {
-				$parts[ $index ] = $wpdb->prepare( "(SELECT %d AS part, serial, '' AS event, '' AS data, '' AS socket_id FROM {$table} WHERE channel = %s ORDER BY serial DESC LIMIT 1)", $index, $channel ); // phpcs:ignore -- table name from the prefix.
+				$parts[ $index ] = $wpdb->prepare( "(SELECT %d AS part, serial, '' AS event, '' AS data, '' AS socket_id FROM {$table} FORCE INDEX (channel_serial) WHERE channel = %s ORDER BY serial DESC LIMIT 1)", $index, $channel ); // phpcs:ignore -- table name from the prefix.
 			} else {
-				// The row at the position itself comes too: it proves nothing before the next one was pruned.
-				$parts[ $index ] = $wpdb->prepare( "(SELECT %d AS part, serial, event, data, socket_id FROM {$table} WHERE channel = %s AND serial >= %d ORDER BY serial LIMIT %d)", $index, $channel, $from['serial'], self::MAX_EVENTS + 2 ); // phpcs:ignore -- table name from the prefix.
+				// The row at the position itself comes too when it is still there: no row at all means the
+				// position is ahead of the log (each channel keeps its newest row).
+				$parts[ $index ] = $wpdb->prepare( "(SELECT %d AS part, serial, event, data, socket_id FROM {$table} FORCE INDEX (channel_serial) WHERE channel = %s AND serial >= %d ORDER BY serial LIMIT %d)", $index, $channel, $from['serial'], self::MAX_EVENTS + 2 ); // phpcs:ignore -- table name from the prefix.
 			}
 			$answers[ $channel ] = array(
 				'part' => $index,
@@ -217,13 +218,9 @@ final class Log {
 					'reason'    => 'invalid_position',
 				);
 			}
-			if ( (int) $rows[0]->serial !== $serial ) {
-				return array(
-					'recovered' => false,
-					'reason'    => 'too_old',
-				);
+			if ( (int) $rows[0]->serial === $serial ) {
+				array_shift( $rows );
 			}
-			array_shift( $rows );
 		}
 		$events = array();
 		$last   = $serial;
@@ -234,7 +231,7 @@ final class Log {
 				break;
 			}
 			if ( (int) $row->serial !== $last + 1 ) {
-				// A hole: rows after the position were pruned while older unsent ones were kept.
+				// A hole: rows right after the position, or between unsent rows kept, were pruned.
 				return array(
 					'recovered' => false,
 					'reason'    => 'too_old',

@@ -49,6 +49,27 @@ final class SettingsPageTest extends TestCase {
 		return (array) get_transient( 'pressrelay_notice_' . get_current_user_id() );
 	}
 
+	public function test_the_three_modes_are_offered_with_the_default_and_the_active_one(): void {
+		wp_set_current_user( 1 );
+		$html = $this->render();
+		foreach ( array( 'Realtime server', 'No server (polling)', 'Realtime server with polling fallback' ) as $label ) {
+			$this->assertStringContainsString( '/> ' . $label . '</label>', $html );
+		}
+		$this->assertStringContainsString( 'value="push-with-polling-fallback"  checked=\'checked\'', $html, 'the default with a server' );
+		$this->assertStringContainsString( 'Active now: Realtime server with polling fallback.', $html );
+		$this->assertStringContainsString( 'name="pressrelay_settings[poll_interval]" value="5"', $html );
+		$this->assertStringContainsString( 'name="pressrelay_settings[poll_hidden_interval]" value="30"', $html );
+		$this->assertStringContainsString( 'name="pressrelay_settings[retention_hours]" value="24"', $html );
+
+		update_option( Settings::OPTION, array() );
+		$html = $this->render();
+		$this->assertStringContainsString( 'value="polling"  checked=\'checked\'', $html, 'the default without a server' );
+		$this->assertStringContainsString( 'Active now: No server (polling).', $html );
+
+		update_option( Settings::OPTION, array( 'mode' => 'push' ) );
+		$this->assertStringContainsString( 'Active now: No server (polling). &quot;Realtime server&quot; needs the realtime server', $this->render() );
+	}
+
 	public function test_admins_see_the_form_and_never_the_secret(): void {
 		wp_set_current_user( 1 );
 		$html = $this->render();

@@ -97,6 +97,38 @@ final class SettingsSanitizerTest extends TestCase {
 		$this->assertSame( $once, $twice );
 	}
 
+	public function test_delivery_mode_intervals_and_retention_are_validated(): void {
+		$sanitizer = new SettingsSanitizer();
+		$clean     = $sanitizer->sanitize(
+			array(
+				'mode'                 => 'polling',
+				'poll_interval'        => '3',
+				'poll_hidden_interval' => '45',
+				'retention_hours'      => '48',
+			),
+			$this->previous()
+		);
+		$this->assertSame( array(), $sanitizer->errors() );
+		$this->assertSame( array( 'polling', 3, 45, 48 ), array( $clean['mode'], $clean['poll_interval'], $clean['poll_hidden_interval'], $clean['retention_hours'] ) );
+		$bad = $sanitizer->sanitize(
+			array(
+				'mode'            => 'carrier-pigeon',
+				'poll_interval'   => '0',
+				'retention_hours' => 'a week',
+			),
+			$clean
+		);
+		$this->assertSame( array( 'polling', 3, 48 ), array( $bad['mode'], $bad['poll_interval'], $bad['retention_hours'] ) );
+		$this->assertSame(
+			array(
+				'Unknown delivery mode "carrier-pigeon"; the previous mode was kept.',
+				'Polling interval (visible page): "0" must be a whole number from 1 to 600; the previous value was kept.',
+				'Event log retention: "a week" must be a whole number from 1 to 720; the previous value was kept.',
+			),
+			$sanitizer->errors()
+		);
+	}
+
 	public function test_the_first_save_through_the_settings_api_keeps_the_lists(): void {
 		delete_option( Settings::OPTION );
 		$page = new \PressRelay\Admin\SettingsPage( new Settings(), new \PressRelay\Outbox\Store(), new \PressRelay\Http\Client( new Settings() ), \PressRelay\Plugin::instance()->runner() );

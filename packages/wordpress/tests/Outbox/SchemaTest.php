@@ -57,6 +57,18 @@ final class SchemaTest extends TestCase {
 		$this->assertTrue( Schema::exists() );
 	}
 
+	public function test_a_recreated_log_gets_a_new_epoch_and_an_upgrade_keeps_it(): void {
+		$epoch = \PressRelay\Outbox\Log::epoch();
+		Schema::install();
+		$this->assertSame( $epoch, \PressRelay\Outbox\Log::epoch(), 'an upgrade of an existing table keeps the positions valid' );
+		Schema::drop();
+		Schema::install();
+		$this->assertNotSame( $epoch, \PressRelay\Outbox\Log::epoch(), 'a new table must not be read with old positions' );
+		$this->assertTrue( Schema::exists() );
+		global $wpdb;
+		$this->assertSame( Schema::presence_table(), $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', Schema::presence_table() ) ) );
+	}
+
 	public function test_uninstall_removes_table_options_and_cron_events(): void {
 		update_option( 'pressrelay_settings', array( 'url' => 'x' ) );
 		update_option( 'pressrelay_webhook_log', array( 'received' => 1 ) );
