@@ -10,6 +10,7 @@ declare(strict_types=1);
 namespace PressRelay\Frontend;
 
 use PressRelay\Http\Client;
+use PressRelay\Outbox\Log;
 use PressRelay\Settings;
 
 /**
@@ -80,6 +81,11 @@ final class Assets {
 			'visibleIntervalMs' => $visible,
 			'hiddenIntervalMs'  => max( $visible, 1000 * (int) $this->settings->get( 'poll_hidden_interval' ) ),
 		);
+		if ( $this->settings->polling_enabled() ) {
+			// The log's head now: channels the page has no position for are read from here, so events
+			// published after this page was rendered (or cached) are not missed.
+			$config['wordpress']['since'] = Log::cursor();
+		}
 		if ( is_user_logged_in() ) {
 			$config['auth'] = array( 'headers' => array( 'X-WP-Nonce' => wp_create_nonce( 'wp_rest' ) ) );
 		}

@@ -19,6 +19,11 @@ namespace PressRelay\Outbox;
  * read() answers a poll with one SQL statement: for each channel, one range read on the unique
  * (channel, serial) index. Only answers that cannot be served (another epoch, a position older
  * than the retention window or ahead of the log) cost a second query, for the channels' heads.
+ *
+ * A page that has no position for a channel yet may give the cursor printed in it when it was
+ * rendered (cursor()): the channel is then read from the first row stored after that moment. Row ids
+ * grow with serials within a channel (an insert computes its serial and takes its id in one
+ * statement, under InnoDB's auto-increment lock), so a channel's rows after the cursor are its newest.
  */
 final class Log {
 
@@ -96,6 +101,16 @@ final class Log {
 	}
 
 	/**
+	 * The log's head as `{epoch}:{row id}`: printed in a page's client configuration, it lets the page
+	 * read every channel from the moment it was rendered (see read()'s `$since`).
+	 */
+	public static function cursor(): string {
+		global $wpdb;
+		$table = Schema::table();
+		return self::epoch() . ':' . (int) $wpdb->get_var( "SELECT MAX(id) FROM {$table}" ); // phpcs:ignore -- table name from the prefix.
+	}
+
+	/**
 	 * Empties the log and starts a new epoch.
 	 */
 	public function reset(): void {
@@ -117,18 +132,37 @@ final class Log {
 	 *
 	 * @param array<string,string|null> $channels  Channel => position (`epoch:serial`) or null.
 	 * @param string                    $socket_id Events published with this socket id are left out (their position still counts).
+	 * @param string|null               $since     Cursor (`epoch:row id`, see cursor()) for the channels without a position.
 	 * @return array<string,array<string,mixed>> Channel => answer.
 	 */
-	public function read( array $channels, string $socket_id = '' ): array {
+	public function read( array $channels, string $socket_id = '', ?string $since = null ): array {
 		global $wpdb;
 		$table   = Schema::table();
 		$epoch   = self::epoch();
 		$parts   = array();
 		$answers = array();
 		$index   = 0;
+		$cursor  = null === $since ? null : self::parse_position( $since );
 		foreach ( $channels as $channel => $text ) {
 			$channel = (string) $channel;
-			$from    = null === $text ? null : self::parse_position( $text );
+			if ( null === $text && null !== $since ) {
+				// Read from the cursor: as if from the channel's position at that moment.
+				if ( null === $cursor || $cursor['epoch'] !== $epoch ) {
+					$answers[ $channel ] = array(
+						'recovered' => false,
+						'reason'    => null === $cursor ? 'invalid_position' : 'epoch_changed',
+					);
+					continue;
+				}
+				$parts[ $index ] = $wpdb->prepare( "(SELECT %d AS part, serial, '' AS event, '' AS data, '' AS socket_id, 1 AS at_cursor FROM {$table} FORCE INDEX (channel_serial) WHERE channel = %s AND id <= %d ORDER BY serial DESC LIMIT 1) UNION ALL (SELECT %d AS part, serial, event, data, socket_id, 0 AS at_cursor FROM {$table} FORCE INDEX (channel_serial) WHERE channel = %s AND id > %d ORDER BY serial LIMIT %d)", $index, $channel, $cursor['serial'], $index, $channel, $cursor['serial'], self::MAX_EVENTS + 1 ); // phpcs:ignore -- table name from the prefix.
+				$answers[ $channel ] = array(
+					'part' => $index,
+					'from' => 'cursor',
+				);
+				$index++;
+				continue;
+			}
+			$from = null === $text ? null : self::parse_position( $text );
 			if ( null !== $text && ( null === $from || $from['epoch'] !== $epoch ) ) {
 				$answers[ $channel ] = array(
 					'recovered' => false,
@@ -137,11 +171,11 @@ final class Log {
 				continue;
 			}
 			if ( null === $from ) {
-				$parts[ $index ] = $wpdb->prepare( "(SELECT %d AS part, serial, '' AS event, '' AS data, '' AS socket_id FROM {$table} FORCE INDEX (channel_serial) WHERE channel = %s ORDER BY serial DESC LIMIT 1)", $index, $channel ); // phpcs:ignore -- table name from the prefix.
+				$parts[ $index ] = $wpdb->prepare( "(SELECT %d AS part, serial, '' AS event, '' AS data, '' AS socket_id, 0 AS at_cursor FROM {$table} FORCE INDEX (channel_serial) WHERE channel = %s ORDER BY serial DESC LIMIT 1)", $index, $channel ); // phpcs:ignore -- table name from the prefix.
 			} else {
 				// The row at the position itself comes too when it is still there: no row at all means the
 				// position is ahead of the log (each channel keeps its newest row).
-				$parts[ $index ] = $wpdb->prepare( "(SELECT %d AS part, serial, event, data, socket_id FROM {$table} FORCE INDEX (channel_serial) WHERE channel = %s AND serial >= %d ORDER BY serial LIMIT %d)", $index, $channel, $from['serial'], self::MAX_EVENTS + 2 ); // phpcs:ignore -- table name from the prefix.
+				$parts[ $index ] = $wpdb->prepare( "(SELECT %d AS part, serial, event, data, socket_id, 0 AS at_cursor FROM {$table} FORCE INDEX (channel_serial) WHERE channel = %s AND serial >= %d ORDER BY serial LIMIT %d)", $index, $channel, $from['serial'], self::MAX_EVENTS + 2 ); // phpcs:ignore -- table name from the prefix.
 			}
 			$answers[ $channel ] = array(
 				'part' => $index,
@@ -171,6 +205,11 @@ final class Log {
 					return (int) $a->serial <=> (int) $b->serial;
 				}
 			);
+			if ( 'cursor' === $state['from'] ) {
+				// The channel's position at the cursor: its last row then (kept in $rows: follow() drops it),
+				// or 0 when it had none (or they were pruned: then the rows must still start at serial 1).
+				$state['from'] = array( 'serial' => $rows && '1' === (string) $rows[0]->at_cursor ? (int) $rows[0]->serial : 0 );
+			}
 			if ( null === $state['from'] ) {
 				$answers[ $channel ] = array(
 					'position' => self::position( $epoch, $rows ? (int) $rows[0]->serial : 0 ),

@@ -16,8 +16,10 @@ use PressRelay\Polling\Presence;
 use PressRelay\Settings;
 
 /**
- * `GET /wp-json/pressrelay/v1/events?c[]=posts:Xk2f9aQ1bZ0c:41&c[]=post-42` (or `?rest_route=` without
- * pretty permalinks): each `c` is a channel, with `:{position}` when the page has one. The answer:
+ * `GET /wp-json/pressrelay/v1/events?c[]=posts:Xk2f9aQ1bZ0c:41&c[]=post-42&since=Xk2f9aQ1bZ0c:880` (or
+ * `?rest_route=` without pretty permalinks): each `c` is a channel, with `:{position}` when the page has
+ * one; `since` is the cursor printed in the page (Log::cursor()), used for channels without a position.
+ * The answer:
  *
  *     {"epoch":"Xk2f9aQ1bZ0c","channels":{
  *       "posts":{"position":"Xk2f9aQ1bZ0c:43","recovered":true,"more":false,"events":[
@@ -116,6 +118,10 @@ final class EventsController {
 						'type'    => 'string',
 						'default' => '',
 					),
+					'since'     => array(
+						'type'    => 'string',
+						'default' => '',
+					),
 				),
 			)
 		);
@@ -165,7 +171,8 @@ final class EventsController {
 				$positions[ $channel ] = $position;
 			}
 		}
-		$answers = $positions ? $this->log->read( $positions, $socket_id ) : array();
+		$since   = (string) $request->get_param( 'since' );
+		$answers = $positions ? $this->log->read( $positions, $socket_id, '' === $since ? null : $since ) : array();
 
 		$channels = array();
 		$state    = array( Log::epoch() );

@@ -10,6 +10,7 @@ declare(strict_types=1);
 namespace PressRelay\Tests\Frontend;
 
 use PressRelay\Frontend\Assets;
+use PressRelay\Outbox\Log;
 use PressRelay\Settings;
 use PressRelay\Tests\TestCase;
 
@@ -68,7 +69,7 @@ final class AssetsTest extends TestCase {
 		( new Assets( new Settings() ) )->enqueue();
 		$html = $this->printed();
 		$auth = wp_json_encode( rest_url( 'pressrelay/v1/auth' ), JSON_UNESCAPED_SLASHES );
-		$this->assertStringContainsString( 'window.PressRelayConfig = {"key":"test-key","url":"https://rt.example.com","authEndpoint":' . $auth . ',"userAuthEndpoint":' . $auth . ',"wordpress":{"eventsUrl":' . wp_json_encode( rest_url( 'pressrelay/v1/events' ), JSON_UNESCAPED_SLASHES ) . ',"mode":"push-with-polling-fallback","intervalMs":5000,"visibleIntervalMs":5000,"hiddenIntervalMs":30000}};', $html );
+		$this->assertStringContainsString( 'window.PressRelayConfig = {"key":"test-key","url":"https://rt.example.com","authEndpoint":' . $auth . ',"userAuthEndpoint":' . $auth . ',"wordpress":{"eventsUrl":' . wp_json_encode( rest_url( 'pressrelay/v1/events' ), JSON_UNESCAPED_SLASHES ) . ',"mode":"push-with-polling-fallback","intervalMs":5000,"visibleIntervalMs":5000,"hiddenIntervalMs":30000,"since":"' . Log::cursor() . '"}};', $html );
 		$this->assertMatchesRegularExpression( '#<script[^>]+src=[\'"][^\'"]+/assets/js/pressrelay\.iife\.js\?ver=[^\'"]+[\'"]#', $html );
 		$this->assertLessThan( strpos( $html, 'pressrelay.iife.js' ), strpos( $html, 'PressRelayConfig' ), 'config before the bundle' );
 		$this->assertStringNotContainsString( 'test-secret', $html );
@@ -95,6 +96,7 @@ final class AssetsTest extends TestCase {
 					'intervalMs'        => 5000,
 					'visibleIntervalMs' => 5000,
 					'hiddenIntervalMs'  => 30000,
+					'since'             => Log::cursor(),
 				),
 			),
 			$config
@@ -114,6 +116,7 @@ final class AssetsTest extends TestCase {
 		$this->assertSame( 2000, $config['wordpress']['visibleIntervalMs'] );
 		$this->assertSame( 60000, $config['wordpress']['hiddenIntervalMs'] );
 		$this->assertSame( 'test-key', $config['key'] );
+		$this->assertArrayNotHasKey( 'since', $config['wordpress'], 'no polling, no cursor' );
 	}
 
 	public function test_the_filter_keeps_the_client_off_a_page(): void {

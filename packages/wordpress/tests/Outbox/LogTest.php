@@ -253,4 +253,50 @@ final class LogTest extends TestCase {
 		$this->assertSame( array( 'other' ), array_column( $answer['events'], 'data' ) );
 		$this->assertSame( "$epoch:2", $answer['position'] );
 	}
+
+	public function test_a_page_cursor_reads_each_channel_from_the_moment_the_page_was_rendered(): void {
+		global $wpdb;
+		$this->publish( 'a', 2 );
+		$this->publish( 'b', 1, 'b' );
+		$cursor = Log::cursor();
+		$epoch  = Log::epoch();
+		$this->assertMatchesRegularExpression( '/^' . $epoch . ':\d+$/', $cursor );
+		$this->publish( 'a', 2, 'after' );
+		$this->publish( 'c', 1, 'c-after' );
+		$before  = $wpdb->num_queries;
+		$answers = $this->log->read(
+			array(
+				'a' => null,
+				'b' => null,
+				'c' => null,
+				'd' => null,
+			),
+			'',
+			$cursor
+		);
+		$this->assertSame( 1, $wpdb->num_queries - $before );
+		$this->assertSame( array( 'after1', 'after2' ), array_column( $answers['a']['events'], 'data' ) );
+		$this->assertSame( array( "$epoch:3", "$epoch:4" ), array_column( $answers['a']['events'], 'id' ) );
+		$this->assertSame( "$epoch:4", $answers['a']['position'] );
+		$this->assertSame( array(), $answers['b']['events'] );
+		$this->assertSame( "$epoch:1", $answers['b']['position'] );
+		$this->assertSame( array( 'c-after1' ), array_column( $answers['c']['events'], 'data' ) );
+		$this->assertSame( "$epoch:0", $answers['d']['position'] );
+		foreach ( $answers as $answer ) {
+			$this->assertTrue( $answer['recovered'] );
+		}
+		$this->assertSame( 'epoch_changed', $this->log->read( array( 'a' => null ), '', 'Other:1' )['a']['reason'] );
+		$this->assertSame( 'invalid_position', $this->log->read( array( 'a' => null ), '', 'junk' )['a']['reason'] );
+	}
+
+	public function test_a_cursor_older_than_the_retention_window_is_too_old(): void {
+		$this->publish( 'a', 3 );
+		$cursor = Log::cursor();
+		$this->publish( 'a', 3, 'later' );
+		$rows = $this->outbox();
+		$this->store->mark_sent( array_map( 'intval', wp_list_pluck( array_slice( $rows, 0, 5 ), 'id' ) ) );
+		$this->now += 2 * DAY_IN_SECONDS;
+		$this->store->purge_sent( DAY_IN_SECONDS );
+		$this->assertSame( 'too_old', $this->log->read( array( 'a' => null ), '', $cursor )['a']['reason'], 'rows after the cursor were pruned' );
+	}
 }
