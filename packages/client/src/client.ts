@@ -1,7 +1,10 @@
 /**
  * The PressRelay client: one logical connection (WebSocket, SSE or long-poll), channels that resume from their
  * last position after every reconnect, private and presence auth through the app's endpoint, client events and
- * sign-in. The API follows pusher-js where both have the same feature.
+ * sign-in. The API follows pusher-js where both have the same feature. With `wordpress` it can also poll the
+ * WordPress plugin's events route: always (no-server mode), or while the realtime server cannot be reached, moving
+ * back to push without losing or repeating an event (events published through WordPress carry their WordPress
+ * position as `id` on both paths, and each channel drops an `id` it already delivered).
  *
  * @example
  * const client = new Client({ key: 'app-key', url: 'https://rt.example.com' });
@@ -28,13 +31,18 @@ import {
   internalData,
   type WebSocketConstructor,
 } from './transports/types.js';
+import { WordPressPoller } from './transports/wordpress.js';
 import { endpoints, type UrlChannel } from './urls.js';
+import type { WordPressConfig, WordPressMode } from './wordpress.js';
 
 export interface ClientConfig {
-  /** The app's public key. */
-  key: string;
-  /** Server base URL, e.g. `http://127.0.0.1:6001` or `https://rt.example.com/realtime` (prefix kept). */
-  url: string;
+  /** The app's public key (not needed with `wordpress.mode: 'polling'`). */
+  key?: string;
+  /**
+   * Server base URL, e.g. `http://127.0.0.1:6001` or `https://rt.example.com/realtime` (prefix kept); not needed
+   * with `wordpress.mode: 'polling'`.
+   */
+  url?: string;
   /** Channel auth endpoint for private and presence channels (POST `socket_id` and `channel_name`). */
   authEndpoint?: string;
   /** Extra headers (e.g. `X-WP-Nonce`) and form params sent to the auth endpoints. */
@@ -43,8 +51,8 @@ export interface ClientConfig {
   userAuthEndpoint?: string;
   /** Transports to use, in this order of preference (default `['ws', 'sse', 'poll']`). */
   transports?: TransportName[];
-  /** Reserved for the WordPress polling mode (a later release); accepted and ignored. */
-  wordpress?: { eventsUrl: string; mode: 'push' | 'polling' | 'push-with-polling-fallback' };
+  /** Polling the WordPress plugin's events route: never, always, or while the realtime server is unreachable. */
+  wordpress?: WordPressConfig;
   /** WebSocket constructor (default `globalThis.WebSocket`; in Node 20 pass `ws`). */
   WebSocket?: WebSocketConstructor;
   /** EventSource constructor (default `globalThis.EventSource`; in Node pass the `eventsource` package's). */
@@ -92,22 +100,46 @@ export class User extends Emitter {
 
 const MAX_URL_CHANNELS = 20;
 
+/** Payload of the connection's `polling` event. */
+export interface PollingChange {
+  /** Whether the page now polls WordPress. */
+  active: boolean;
+}
+
+const HANDOVER_RETRY_MS = 2000;
+
 export class Client {
   readonly connection: Connection;
   readonly user: User;
+  /** The WordPress poller (null unless `wordpress.mode` is `polling` or `push-with-polling-fallback`). */
+  readonly wordpress: WordPressPoller | null;
+  private readonly mode: WordPressMode;
   private readonly channels = new Map<string, Channel>();
   private readonly eventNames = new Set<string>();
   private readonly fetch: FetchFunction | undefined;
   private signinRequested = false;
+  private handover = false;
+  private handoverTimer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
+  private lastSocketId: string | null = null;
+  private pollSoon = false;
   private readonly host = {
     send: (message: Envelope) => this.send(message),
     listen: (event: string) => this.listen(event),
+    polling: () => this.polling,
   };
 
   constructor(readonly config: ClientConfig) {
-    if (!config || typeof config.key !== 'string' || !config.key)
+    const wordpress = config?.wordpress;
+    this.mode = wordpress?.mode ?? 'push';
+    if (!['push', 'polling', 'push-with-polling-fallback'].includes(this.mode)) {
+      throw new Error(`PressRelay: unknown wordpress.mode ${JSON.stringify(this.mode)}`);
+    }
+    const pollOnly = this.mode === 'polling';
+    if (!pollOnly && (!config || typeof config.key !== 'string' || !config.key))
       throw new Error('PressRelay: `key` is required');
-    if (typeof config.url !== 'string' || !config.url) throw new Error('PressRelay: `url` is required');
+    if (!pollOnly && (typeof config.url !== 'string' || !config.url))
+      throw new Error('PressRelay: `url` is required');
     const global = globalThis as {
       WebSocket?: WebSocketConstructor;
       EventSource?: EventSourceConstructor;
@@ -115,9 +147,26 @@ export class Client {
     };
     this.fetch = config.fetch ?? (global.fetch ? global.fetch.bind(globalThis) : undefined);
     this.user = new User((event) => this.listen(event));
+    this.wordpress = null;
+    if (wordpress && this.mode !== 'push') {
+      if (typeof wordpress.eventsUrl !== 'string' || !wordpress.eventsUrl) {
+        throw new Error('PressRelay: `wordpress.eventsUrl` is required to poll WordPress');
+      }
+      if (!this.fetch) throw new Error('PressRelay: polling WordPress needs fetch');
+      this.wordpress = new WordPressPoller(this.fetch, wordpress, config.auth?.headers ?? {}, {
+        channels: () => this.polledChannels(),
+        socketId: () => this.connection.socketId ?? this.lastSocketId,
+        answer: (name, answer) => {
+          const channel = this.channels.get(name);
+          if (channel) channel.applyPoll(answer, channel, !pollOnly);
+        },
+        failed: (status, message) => this.connection.emit('polling_error', { status, message }),
+      });
+    }
     this.connection = new Connection(
       {
-        endpoints: endpoints(config.url, config.key),
+        endpoints:
+          pollOnly || !config.url || !config.key ? { ws: '', http: '' } : endpoints(config.url, config.key),
         transports: config.transports ?? ALL_TRANSPORTS,
         WebSocket: config.WebSocket ?? global.WebSocket,
         EventSource: config.EventSource ?? global.EventSource,
@@ -137,22 +186,41 @@ export class Client {
       },
     );
     this.connection.bind('state_change', (change) => {
-      if ((change as { current: string }).current !== 'connected') {
+      const current = (change as { current: string }).current;
+      if (current !== 'connected') {
+        this.handover = false;
         for (const channel of this.channels.values()) channel.reset();
+      }
+      if (this.mode !== 'push-with-polling-fallback') return;
+      if (current === 'unavailable' || (current === 'disconnected' && !this.stopped)) this.startPolling();
+      else if (current === 'connected' && this.wordpress?.active) {
+        this.handover = true;
+        this.checkHandover();
       }
     });
     // Connect after the current task, so channels subscribed right after construction go into the first request.
     queueMicrotask(() => {
-      if (this.connection.state === 'initialized') this.connection.connect();
+      if (pollOnly) {
+        if (!this.stopped) this.startPolling();
+      } else if (this.connection.state === 'initialized') this.connection.connect();
     });
+  }
+
+  /** Whether the page is polling WordPress with no realtime connection up (client events are refused then). */
+  get polling(): boolean {
+    return !!this.wordpress?.active && !this.connection.isConnected;
   }
 
   /** Connects (again, after `disconnect()`); channels resume from their last positions. */
   connect(): void {
-    this.connection.connect();
+    this.stopped = false;
+    if (this.mode === 'polling') this.startPolling();
+    else this.connection.connect();
   }
 
   disconnect(): void {
+    this.stopped = true;
+    this.stopPolling();
     this.connection.disconnect();
   }
 
@@ -168,6 +236,7 @@ export class Client {
     const channel = new Channel(name, this.host, options.resumeFrom);
     this.channels.set(name, channel);
     if (this.connection.isConnected) void this.sendSubscribe(channel);
+    if (this.wordpress?.active) this.schedulePoll();
     return channel;
   }
 
@@ -175,6 +244,7 @@ export class Client {
     const channel = this.channels.get(name);
     if (!channel) return;
     this.channels.delete(name);
+    if (this.handover) queueMicrotask(() => this.checkHandover());
     if (channel.subscribed || channel.subscriptionPending) {
       this.send({ event: 'pusher:unsubscribe', data: { channel: name } });
     }
@@ -221,7 +291,75 @@ export class Client {
     return channels;
   }
 
+  /** The channels a poll names, with their last WordPress positions (user channels live on the server only). */
+  private polledChannels(): Array<{ name: string; position: string | undefined }> {
+    const channels: Array<{ name: string; position: string | undefined }> = [];
+    for (const channel of this.channels.values()) {
+      if (!channel.name.startsWith(SERVER_TO_USER_PREFIX)) {
+        channels.push({ name: channel.name, position: channel.wp.resumeFrom() });
+      }
+    }
+    return channels;
+  }
+
+  /** A channel subscribed while polling goes into the next poll, right away. */
+  private schedulePoll(): void {
+    if (this.pollSoon) return;
+    this.pollSoon = true;
+    queueMicrotask(() => {
+      this.pollSoon = false;
+      if (this.wordpress?.active) void this.wordpress.pollNow();
+    });
+  }
+
+  private startPolling(): void {
+    if (!this.wordpress || this.wordpress.active) return;
+    for (const channel of this.channels.values()) channel.startPolling();
+    this.wordpress.start();
+    const change: PollingChange = { active: true };
+    this.connection.emit('polling', change);
+  }
+
+  private stopPolling(): void {
+    clearTimeout(this.handoverTimer);
+    this.handoverTimer = undefined;
+    this.handover = false;
+    if (!this.wordpress?.active) return;
+    this.wordpress.stop();
+    for (const channel of this.channels.values()) channel.startPolling();
+    const change: PollingChange = { active: false };
+    this.connection.emit('polling', change);
+  }
+
+  /**
+   * The realtime connection is back while polling: once every channel's subscription has settled (resumed from
+   * its last server position, or refused), one last poll covers whatever reached WordPress before that, and
+   * polling stops. From then on events come over the connection; ids already delivered by polling are dropped.
+   */
+  private checkHandover(): void {
+    if (!this.handover || !this.connection.isConnected || !this.wordpress?.active) return;
+    for (const channel of this.channels.values()) {
+      if (channel.subscriptionPending) return;
+    }
+    this.handover = false;
+    const poller = this.wordpress;
+    void poller.pollNow().then(() => {
+      if (!poller.active || !this.connection.isConnected) return;
+      if (poller.lastOk) {
+        this.stopPolling();
+        return;
+      }
+      // The last poll failed: try again before letting go of polling.
+      this.handoverTimer = setTimeout(() => {
+        this.handoverTimer = undefined;
+        this.handover = true;
+        this.checkHandover();
+      }, HANDOVER_RETRY_MS);
+    });
+  }
+
   private onConnected(preSubscribed: ReadonlySet<string>): void {
+    this.lastSocketId = this.connection.socketId;
     for (const channel of this.channels.values()) {
       channel.reset();
       if (preSubscribed.has(channel.name)) channel.subscriptionPending = true;
@@ -246,6 +384,7 @@ export class Client {
       return;
     }
     channel.handle(envelope, name.startsWith(SERVER_TO_USER_PREFIX) ? this.user : channel);
+    if (this.handover) this.checkHandover();
   }
 
   private async sendSubscribe(channel: Channel): Promise<void> {
@@ -278,6 +417,7 @@ export class Client {
           error: (error as Error).message,
           status,
         });
+        if (this.handover) this.checkHandover();
         return;
       }
     }

@@ -10,6 +10,8 @@ export interface EventMeta {
   event?: string;
   /** The event's stream position (`epoch:serial`), when the server sent one. */
   position?: string;
+  /** The publisher's event id: for events published through WordPress, their WordPress position. */
+  id?: string;
   /** On presence channels, the user id of a client event's sender. */
   user_id?: string | number;
 }

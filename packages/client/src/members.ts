@@ -50,6 +50,11 @@ export class Members {
     return { id, info };
   }
 
+  /** @internal The members as a map (id → info). */
+  snapshot(): Map<string, unknown> {
+    return new Map(this.members);
+  }
+
   /** @internal */
   clear(): void {
     this.members = new Map();

@@ -30,6 +30,17 @@ export class PositionTracker {
     if (position) this.last = position;
   }
 
+  /** Adopts a position whatever the last one was (a gap that cannot be filled: live from there). */
+  set(positionText: unknown): void {
+    const position = parsePosition(positionText);
+    if (position) this.last = position;
+  }
+
+  /** Whether a position is known. */
+  get known(): boolean {
+    return this.last !== null;
+  }
+
   /**
    * An event with this position arrived: returns false for a duplicate (same epoch, serial not above the last),
    * true otherwise (and records it). Events without a position (client events, servers without positions) pass.

@@ -8,6 +8,8 @@ export interface Envelope {
   data?: unknown;
   /** PressRelay extension: the event's stream position. */
   position?: string;
+  /** PressRelay extension: the publisher's event id (the WordPress plugin's position of the event). */
+  id?: string;
   user_id?: string | number;
 }
 
@@ -69,6 +71,7 @@ export async function fetchText(
   init: RequestInit,
   ms: number,
   signal?: AbortSignal,
+  onResponse?: (response: Response) => void,
 ): Promise<TextResponse> {
   const controller = new AbortController();
   const abort = () => controller.abort();
@@ -76,6 +79,7 @@ export async function fetchText(
   signal?.addEventListener('abort', abort);
   try {
     const response = await fetch(url, { ...init, signal: controller.signal });
+    onResponse?.(response);
     return { status: response.status, text: await response.text() };
   } finally {
     clearTimeout(timer);
