@@ -86,6 +86,32 @@ final class EventsController {
 	public function register(): void {
 		add_action( 'rest_api_init', array( $this, 'register_routes' ) );
 		add_filter( 'rest_pre_serve_request', array( $this, 'serve_not_modified' ), 10, 2 );
+		add_filter( 'rest_allowed_cors_headers', array( $this, 'filter_allowed_cors_headers' ) );
+		add_filter( 'rest_exposed_cors_headers', array( $this, 'filter_exposed_cors_headers' ) );
+	}
+
+	/**
+	 * Lets pages on another origin (a CDN copy of the site) send If-None-Match.
+	 *
+	 * @param array<int,string> $headers Allowed request headers.
+	 * @return array<int,string>
+	 */
+	public function filter_allowed_cors_headers( $headers ) {
+		$headers   = (array) $headers;
+		$headers[] = 'If-None-Match';
+		return array_values( array_unique( $headers ) );
+	}
+
+	/**
+	 * Lets pages on another origin read the ETag.
+	 *
+	 * @param array<int,string> $headers Exposed response headers.
+	 * @return array<int,string>
+	 */
+	public function filter_exposed_cors_headers( $headers ) {
+		$headers   = (array) $headers;
+		$headers[] = 'ETag';
+		return array_values( array_unique( $headers ) );
 	}
 
 	/**
@@ -94,6 +120,8 @@ final class EventsController {
 	public function unregister(): void {
 		remove_action( 'rest_api_init', array( $this, 'register_routes' ) );
 		remove_filter( 'rest_pre_serve_request', array( $this, 'serve_not_modified' ), 10 );
+		remove_filter( 'rest_allowed_cors_headers', array( $this, 'filter_allowed_cors_headers' ) );
+		remove_filter( 'rest_exposed_cors_headers', array( $this, 'filter_exposed_cors_headers' ) );
 	}
 
 	/**
