@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { cleanup, dataOf, RawClient, sdkFor, signedFetch, waitFor } from '../compat/helpers.js';
+import { cleanup, dataOf, onCleanup, RawClient, sdkFor, signedFetch, waitFor } from '../compat/helpers.js';
 import type { ServerHandle } from '../harness.js';
 import { APP, readiness, startCluster, type TestCluster } from './support/cluster.js';
 import { fresh, publish } from './support/core-suite.js';
@@ -35,6 +35,7 @@ it('survives a Redis restart: not ready and honest while down, recovery_failed a
   const channel = fresh('restart');
   const urls = cluster.nodes.map((node) => node.wsUrl);
   const clients = [0, 1, 0, 1].map((node) => new ResumingClient(urls, APP.key, [channel], node));
+  for (const client of clients) onCleanup(() => client.stop());
   await Promise.all(clients.map((client) => client.start()));
   const chat = fresh('private-local');
   const [talker, listener] = [await privateSubscriber(n0, chat), await privateSubscriber(n0, chat)];
@@ -99,5 +100,4 @@ it('survives a Redis restart: not ready and honest while down, recovery_failed a
     await signedFetch(n0, 'GET', `/channels/${channel}`, { params: { info: 'subscription_count' } })
   ).json()) as { subscription_count: number };
   assert.equal(counts.subscription_count, 4, 'the counts were rebuilt from the nodes');
-  for (const client of clients) client.stop();
 });
