@@ -7,7 +7,11 @@ import type { Logger } from 'pino';
 import { historyLimits } from '../apps/limits.js';
 import type { AppRegistry } from '../apps/registry.js';
 import type { AppConfig } from '../apps/schema.js';
-import { type Adapter, AdapterUnavailableError } from '../cluster/adapter.js';
+import {
+  type Adapter,
+  type PublishEvent as AdapterPublishEvent,
+  AdapterUnavailableError,
+} from '../cluster/adapter.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { verifyApiRequest } from '../protocol/api-auth.js';
 import { channelNameProblem, channelType, isPresence } from '../protocol/channels.js';
@@ -133,15 +137,14 @@ export class AppsApi {
   private async deliver(app: AppConfig, event: PublishEvent): Promise<void> {
     const { adapter, metrics } = this.options;
     const history = historyLimits(app);
+    const message: AdapterPublishEvent = { name: event.name, data: event.data };
+    if (event.socketId !== undefined) message.excludeSocketId = event.socketId;
+    if (event.id !== undefined) message.id = event.id;
     const published = event.channels.map((channel) =>
-      adapter.publish(
-        app.id,
-        channel,
-        event.socketId === undefined
-          ? { name: event.name, data: event.data }
-          : { name: event.name, data: event.data, excludeSocketId: event.socketId },
-        { history, cacheTtlMs: channelType(channel).cache ? app.cacheTtlSeconds * 1000 : null },
-      ),
+      adapter.publish(app.id, channel, message, {
+        history,
+        cacheTtlMs: channelType(channel).cache ? app.cacheTtlSeconds * 1000 : null,
+      }),
     );
     await Promise.all(published);
     metrics.messagesIn.inc({ source: 'http' }, event.channels.length);

@@ -62,6 +62,17 @@ export interface PublishEvent {
   excludeSocketId?: string;
   /** Presence client events carry the sender's user id. */
   userId?: string | number;
+  /** Publisher-assigned event id (extension), passed through as the envelope's `id`. */
+  id?: string;
+}
+
+/** The envelope fields an event carries besides event, channel and data (position excluded). */
+export function envelopeExtras(event: PublishEvent): { userId?: string | number; id?: string } {
+  if (event.userId === undefined && event.id === undefined) return {};
+  const extras: { userId?: string | number; id?: string } = {};
+  if (event.userId !== undefined) extras.userId = event.userId;
+  if (event.id !== undefined) extras.id = event.id;
+  return extras;
 }
 
 export interface PublishOptions {

@@ -10,15 +10,16 @@ import { type HistoryRead, HistoryStore, type StreamLimits } from '../channels/h
 import { Outbound } from '../connections/outbound.js';
 import { channelEvent } from '../protocol/messages.js';
 import type { Position } from '../protocol/positions.js';
-import type {
-  Adapter,
-  AdapterHandlers,
-  CachedEvent,
-  ChannelCounts,
-  PresenceJoin,
-  PresenceMember,
-  PublishEvent,
-  PublishOptions,
+import {
+  type Adapter,
+  type AdapterHandlers,
+  type CachedEvent,
+  type ChannelCounts,
+  envelopeExtras,
+  type PresenceJoin,
+  type PresenceMember,
+  type PublishEvent,
+  type PublishOptions,
 } from './adapter.js';
 
 interface PresenceUser {
@@ -89,7 +90,7 @@ export class LocalAdapter implements Adapter {
     options: PublishOptions,
   ): Promise<Position | null> {
     const key = appId + SEPARATOR + channel;
-    const extra = event.userId === undefined ? {} : { userId: event.userId };
+    const extra = envelopeExtras(event);
     let message: Outbound;
     if (options.history) {
       const { position, entry } = this.streams.append(key, options.history, (at) =>

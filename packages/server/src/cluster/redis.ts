@@ -20,15 +20,16 @@ import type { HistoryRead, StreamLimits } from '../channels/history.js';
 import { Outbound } from '../connections/outbound.js';
 import { channelEvent } from '../protocol/messages.js';
 import type { Position } from '../protocol/positions.js';
-import type {
-  Adapter,
-  AdapterHandlers,
-  CachedEvent,
-  ChannelCounts,
-  PresenceJoin,
-  PresenceMember,
-  PublishEvent,
-  PublishOptions,
+import {
+  type Adapter,
+  type AdapterHandlers,
+  type CachedEvent,
+  type ChannelCounts,
+  envelopeExtras,
+  type PresenceJoin,
+  type PresenceMember,
+  type PublishEvent,
+  type PublishOptions,
 } from './adapter.js';
 import { connectCommands, parseRedisUrl, type RedisTarget } from './redis/connect.js';
 import { Control } from './redis/control.js';
@@ -155,12 +156,7 @@ export class RedisAdapter implements Adapter {
   ): Promise<Position | null> {
     if (options.history)
       return this.streams.publish(appId, channel, event, options.history, options.cacheTtlMs);
-    const json = channelEvent(
-      event.name,
-      channel,
-      event.data,
-      event.userId === undefined ? undefined : { userId: event.userId },
-    );
+    const json = channelEvent(event.name, channel, event.data, envelopeExtras(event));
     await this.transient(appId, channel, json, event.excludeSocketId, event.name, options.cacheTtlMs);
     return null;
   }

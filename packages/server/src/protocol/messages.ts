@@ -184,16 +184,19 @@ export function watchlistEvents(events: Array<{ name: 'online' | 'offline'; user
 
 /**
  * A channel event as subscribers receive it. `data` is passed through exactly as published (a string from the
- * HTTP API, the client's value for client events). `position` is the PressRelay extension field.
+ * HTTP API, the client's value for client events). `id` (a publisher-assigned event id) and `position` are
+ * PressRelay extension fields.
  */
 export function channelEvent(
   event: string,
   channel: string,
   data: unknown,
-  extra?: { userId?: string | number; position?: Position },
+  extra?: { userId?: string | number; id?: string; position?: Position },
 ): string {
   const envelope: JsonObject = { event, channel, data };
   if (extra?.userId !== undefined) envelope.user_id = extra.userId;
+  if (extra?.id !== undefined) envelope.id = extra.id;
+  // Last on purpose: the Redis adapter splices the position in just before the closing brace.
   if (extra?.position) envelope.position = formatPosition(extra.position);
   return JSON.stringify(envelope);
 }

@@ -13,6 +13,8 @@ export interface PublishEvent {
   data: string;
   channels: string[];
   socketId?: string;
+  /** Publisher-assigned event id (PressRelay extension), passed through to subscribers as the envelope's `id`. */
+  id?: string;
   /** Attributes requested with `info` (`user_count`, `subscription_count`). */
   info: InfoAttribute[];
 }
@@ -20,6 +22,8 @@ export interface PublishEvent {
 export type InfoAttribute = 'user_count' | 'subscription_count' | 'cache';
 
 type Json = Record<string, unknown>;
+
+const EVENT_ID_PATTERN = /^[A-Za-z0-9_\-:.,;=@]{1,128}$/;
 
 function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -75,6 +79,15 @@ export function parsePublishEvent(body: unknown, limits: Limits, where = ''): Pu
     channels,
     info: parseInfo(body.info, ['user_count', 'subscription_count']),
   };
+  if (body.id !== undefined && body.id !== null) {
+    if (typeof body.id !== 'string' || !EVENT_ID_PATTERN.test(body.id)) {
+      throw badRequest(
+        'INVALID_EVENT_ID',
+        `${where}"id" must be 1 to 128 characters of A-Z, a-z, 0-9, _, -, :, ., comma, ;, = and @`,
+      );
+    }
+    event.id = body.id;
+  }
   if (body.socket_id !== undefined && body.socket_id !== null) {
     if (typeof body.socket_id !== 'string' || !SOCKET_ID_PATTERN.test(body.socket_id)) {
       throw badRequest('INVALID_SOCKET_ID', `${where}"socket_id" must look like "123.456"`);

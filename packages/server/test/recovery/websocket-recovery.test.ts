@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { signApiRequest } from '../../src/protocol/signature.js';
 import { type ServerHandle, startServer } from '../harness.js';
 import { publish, sdkFor } from '../support/publisher.js';
 import { type Envelope, RawClient } from '../support/raw-client.js';
@@ -72,6 +73,37 @@ describe('recovery over WebSocket', () => {
     const firstEventAt = second.client.messages.findIndex(isEvent('resume'));
     assert.ok(succeededAt < firstEventAt, 'subscription_succeeded comes before the recovered events');
     second.client.close();
+  });
+
+  it('passes a publisher-assigned event id through, live and when recovering', async () => {
+    const first = await subscribe(server, 'with-ids');
+    const post = async (id: string, n: number) => {
+      const body = JSON.stringify({ name: 'tick', channel: 'with-ids', data: JSON.stringify({ n }), id });
+      const path = `/apps/${server.app.id}/events`;
+      const { query } = signApiRequest(server.app, 'POST', path, body);
+      const response = await fetch(`${server.url}${path}?${query}`, { method: 'POST', body });
+      assert.equal(response.status, 200, await response.text());
+    };
+    await post('site1:41', 1);
+    const [live] = await first.client.waitForCount(isEvent('with-ids'), 1);
+    assert.equal(live!.id, 'site1:41');
+    first.client.close();
+    await post('site1:42', 2);
+    const second = await subscribe(server, 'with-ids', live!.position);
+    const [recovered] = await second.client.waitForCount(isEvent('with-ids'), 1);
+    assert.equal(recovered!.id, 'site1:42');
+    second.client.close();
+    const bad = JSON.stringify({ name: 'tick', channel: 'with-ids', data: '{}', id: 'no spaces allowed' });
+    const path = `/apps/${server.app.id}/events`;
+    const response = await fetch(
+      `${server.url}${path}?${signApiRequest(server.app, 'POST', path, bad).query}`,
+      {
+        method: 'POST',
+        body: bad,
+      },
+    );
+    assert.equal(response.status, 400);
+    assert.match((await response.json()).error, /"id"/);
   });
 
   it('resuming at the newest position recovers nothing and misses nothing', async () => {

@@ -9,6 +9,7 @@ export interface Envelope {
   channel?: string;
   data?: unknown;
   position?: string;
+  id?: string;
   user_id?: string | number;
 }
 

@@ -6,7 +6,7 @@ import type { HistoryRead, StreamLimits } from '../../channels/history.js';
 import { newEpoch } from '../../channels/history.js';
 import { channelEvent } from '../../protocol/messages.js';
 import { type Position, parsePosition, type RecoveryFailure } from '../../protocol/positions.js';
-import type { PublishEvent } from '../adapter.js';
+import { envelopeExtras, type PublishEvent } from '../adapter.js';
 import { ChannelKeys } from './keys.js';
 import type { RedisClient, Scripts } from './scripts.js';
 
@@ -39,12 +39,7 @@ export interface FeedMessage {
  * position it assigns and the bytes are exactly those of the single-node server.
  */
 export function splitEnvelope(channel: string, event: PublishEvent): [string, string] {
-  const whole = channelEvent(
-    event.name,
-    channel,
-    event.data,
-    event.userId === undefined ? undefined : { userId: event.userId },
-  );
+  const whole = channelEvent(event.name, channel, event.data, envelopeExtras(event));
   return [`${whole.slice(0, -1)},"position":"`, '"}'];
 }
 
