@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { channelEvent } from '../../protocol/messages.js';
+import { envelopeExtras } from '../adapter.js';
 import { parseRedisUrl } from './connect.js';
 import { AppKeys, ChannelKeys, keySlot } from './keys.js';
 import { decodeFeedMessage, encodeFeedMessage, splitEnvelope } from './streams.js';
@@ -13,9 +14,10 @@ describe('Redis adapter formats', () => {
       { name: 'tick', data: '{"n":1}' },
       { name: 'client-typing', data: { text: 'é "quoted" \n ✓' }, userId: 42 },
       { name: 'x', data: null, userId: 'user-7' },
+      { name: 'order-paid', data: '{}', id: 'wp-outbox-991' },
     ]) {
       const [prefix, suffix] = splitEnvelope('presence-room', event);
-      const extra = event.userId === undefined ? { position } : { userId: event.userId, position };
+      const extra = { ...envelopeExtras(event), position };
       assert.equal(
         `${prefix}AbC_-9:12345${suffix}`,
         channelEvent(event.name, 'presence-room', event.data, extra),
