@@ -13,7 +13,6 @@
  */
 import { Cluster } from 'ioredis';
 import type { Logger } from 'pino';
-import { RateLimiter } from '../api/rate-limit.js';
 import { historyLimits } from '../apps/limits.js';
 import type { AppConfig } from '../apps/schema.js';
 import type { HistoryRead, StreamLimits } from '../channels/history.js';
@@ -31,6 +30,7 @@ import {
   type PublishEvent,
   type PublishOptions,
 } from './adapter.js';
+import { RateLimiter } from './rate-limit.js';
 import { connectCommands, parseRedisUrl, type RedisTarget } from './redis/connect.js';
 import { Control } from './redis/control.js';
 import { Fanout } from './redis/fanout.js';
