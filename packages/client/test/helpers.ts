@@ -5,11 +5,12 @@
  */
 import { once } from 'node:events';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import Pusher from 'pusher';
+import type Pusher from 'pusher';
 import { WebSocket } from 'ws';
 import { type ServerHandle, startServer } from '../../server/test/harness.js';
 import { Client, type ClientConfig } from '../src/index.js';
 
+export { sdkFor as publisher } from '../../server/test/support/publisher.js';
 export { startProxy, type TcpProxy } from '../../server/test/support/tcp-proxy.js';
 export { type ServerHandle, startServer };
 
@@ -22,17 +23,6 @@ export async function waitFor<T>(check: () => T, what: string, timeoutMs = 10_00
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resume) => setTimeout(resume, 10));
   }
-}
-
-export function publisher(server: ServerHandle): Pusher {
-  return new Pusher({
-    appId: server.app.id,
-    key: server.app.key,
-    secret: server.app.secret,
-    host: '127.0.0.1',
-    port: String(server.port),
-    useTLS: false,
-  });
 }
 
 export interface AuthServer {

@@ -3,7 +3,6 @@
  * append and delivery happen in one step and can never interleave.
  */
 import type { Logger } from 'pino';
-import { RateLimiter } from '../api/rate-limit.js';
 import { historyLimits } from '../apps/limits.js';
 import type { AppConfig } from '../apps/schema.js';
 import { type HistoryRead, HistoryStore, type StreamLimits } from '../channels/history.js';
@@ -21,6 +20,7 @@ import {
   type PublishEvent,
   type PublishOptions,
 } from './adapter.js';
+import { RateLimiter } from './rate-limit.js';
 
 interface PresenceUser {
   member: PresenceMember;

@@ -13,7 +13,6 @@
  */
 import { Cluster } from 'ioredis';
 import type { Logger } from 'pino';
-import { RateLimiter } from '../api/rate-limit.js';
 import { historyLimits } from '../apps/limits.js';
 import type { AppConfig } from '../apps/schema.js';
 import type { HistoryRead, StreamLimits } from '../channels/history.js';
@@ -31,13 +30,22 @@ import {
   type PublishEvent,
   type PublishOptions,
 } from './adapter.js';
+import { RateLimiter } from './rate-limit.js';
 import { connectCommands, parseRedisUrl, type RedisTarget } from './redis/connect.js';
+import { Control } from './redis/control.js';
 import { Fanout } from './redis/fanout.js';
 import { AppKeys, ChannelKeys, REGISTRY_KEY } from './redis/keys.js';
 import { DEFAULT_TIMING, Membership, type MembershipTiming } from './redis/membership.js';
 import { loadScripts, preload, type RedisClient, type Scripts, storeError } from './redis/scripts.js';
-import type { ShareTarget, ShareTransition } from './redis/shares.js';
-import { Shares } from './redis/shares.js';
+import {
+  connectionsOf,
+  memberJson,
+  parseMember,
+  presenceOf,
+  Shares,
+  subscriptionsOf,
+  usersOf,
+} from './redis/shares.js';
 import { encodeFeedMessage, Streams, toHistoryRead } from './redis/streams.js';
 import { Subscriber } from './redis/subscriber.js';
 
@@ -53,8 +61,6 @@ export interface RedisAdapterOptions {
 /** How long `start` waits for Redis before the node starts anyway, not ready, and keeps reconnecting. */
 const START_WAIT_MS = 5_000;
 
-type ControlMessage = { t: 'terminate'; user: string } | { t: 'user'; user: string; online: boolean };
-
 export class RedisAdapter implements Adapter {
   private readonly target: RedisTarget;
   private readonly client: RedisClient;
@@ -64,8 +70,7 @@ export class RedisAdapter implements Adapter {
   private readonly membership: Membership;
   private readonly subscriber: Subscriber;
   private readonly fanout: Fanout;
-  /** Control shard channel → app id. */
-  private readonly controls = new Map<string, string>();
+  private readonly control: Control;
   /** Used only while Redis is away, so the HTTP API keeps a limit. */
   private readonly fallbackLimiter = new RateLimiter();
   private handlers: AdapterHandlers | null = null;
@@ -87,7 +92,7 @@ export class RedisAdapter implements Adapter {
       options.appIds,
       this.shares,
       {
-        announce: (transitions) => this.announce(transitions),
+        announce: (transitions) => this.control.announce(transitions),
         lost: () => this.handlers?.resetConnections(),
         healthChanged: () => this.checkHealth(),
       },
@@ -108,6 +113,7 @@ export class RedisAdapter implements Adapter {
       },
       this.client instanceof Cluster ? this.client : null,
     );
+    this.control = new Control(this.client, this.subscriber, () => this.handlers);
   }
 
   get nodeId(): string {
@@ -120,12 +126,7 @@ export class RedisAdapter implements Adapter {
       this.logger.error({ url: redact(this.options.url) }, 'Redis is not reachable; starting not ready');
     }
     await preload(this.client, this.scripts).catch(() => {});
-    for (const appId of this.options.appIds) {
-      const control = new AppKeys(appId).control;
-      this.controls.set(control, appId);
-      // Kept by the subscriber even when this fails now: it subscribes as soon as its connection is ready.
-      await this.subscriber.add(control).catch(() => {});
-    }
+    await this.control.start(this.options.appIds);
     await this.membership.start();
     this.checkHealth();
     this.logger.info({ node: this.nodeId, cluster: this.target.cluster }, 'Redis adapter started');
@@ -133,7 +134,7 @@ export class RedisAdapter implements Adapter {
 
   async stop(): Promise<void> {
     try {
-      this.announce(await this.membership.stop());
+      this.control.announce(await this.membership.stop());
     } catch (error) {
       this.logger.warn({ err: error }, 'could not deregister this node; the cluster will reap it');
     }
@@ -196,11 +197,11 @@ export class RedisAdapter implements Adapter {
   }
 
   async addSubscription(appId: string, channel: string, socketId: string): Promise<number> {
-    return (await this.shares.join(subscriptions(appId, channel), socketId)).after;
+    return (await this.shares.join(subscriptionsOf(appId, channel), socketId)).after;
   }
 
   async removeSubscription(appId: string, channel: string, socketId: string): Promise<number> {
-    const change = await this.shares.leave(subscriptions(appId, channel), socketId);
+    const change = await this.shares.leave(subscriptionsOf(appId, channel), socketId);
     // Unknown (Redis away): report "others remain"; if the channel did empty, the resync announces it.
     return change ? change.after : 1;
   }
@@ -211,8 +212,8 @@ export class RedisAdapter implements Adapter {
     socketId: string,
     member: PresenceMember,
   ): Promise<PresenceJoin> {
-    const change = await this.shares.join(presence(appId, channel, member.userId), socketId, {
-      member: JSON.stringify({ user_id: member.userId, user_info: member.userInfo }),
+    const change = await this.shares.join(presenceOf(appId, channel, member.userId), socketId, {
+      member: memberJson(member),
       wantMembers: true,
     });
     return { firstForUser: change.before === 0, members: change.members.flatMap(parseMember) };
@@ -224,7 +225,7 @@ export class RedisAdapter implements Adapter {
     socketId: string,
     userId: string | number,
   ): Promise<boolean> {
-    const change = await this.shares.leave(presence(appId, channel, userId), socketId);
+    const change = await this.shares.leave(presenceOf(appId, channel, userId), socketId);
     return change !== null && change.before > 0 && change.after === 0;
   }
 
@@ -263,16 +264,16 @@ export class RedisAdapter implements Adapter {
   }
 
   async userOnline(appId: string, userId: string, socketId: string): Promise<boolean> {
-    const change = await this.shares.join(users(appId, userId), socketId, { keep: true });
+    const change = await this.shares.join(usersOf(appId, userId), socketId, { keep: true });
     const first = change !== null && change.before === 0 && change.after > 0;
-    if (first) await this.control(appId, { t: 'user', user: userId, online: true }).catch(() => {});
+    if (first) await this.control.userChanged(appId, userId, true).catch(() => {});
     return first;
   }
 
   async userOffline(appId: string, userId: string, socketId: string): Promise<boolean> {
-    const change = await this.shares.leave(users(appId, userId), socketId);
+    const change = await this.shares.leave(usersOf(appId, userId), socketId);
     const last = change !== null && change.before > 0 && change.after === 0;
-    if (last) await this.control(appId, { t: 'user', user: userId, online: false }).catch(() => {});
+    if (last) await this.control.userChanged(appId, userId, false).catch(() => {});
     return last;
   }
 
@@ -283,11 +284,11 @@ export class RedisAdapter implements Adapter {
   }
 
   async terminateUser(appId: string, userId: string): Promise<void> {
-    await this.control(appId, { t: 'terminate', user: userId });
+    await this.query(() => this.control.terminate(appId, userId));
   }
 
   async reserveConnection(appId: string, socketId: string, limit: number): Promise<boolean> {
-    const target = connections(appId);
+    const target = connectionsOf(appId);
     const change = await this.shares.join(target, socketId, { limit, keep: true });
     if (change) return change.after >= 0;
     // Redis away: the cluster-wide count is unknown; hold the limit on this node at least.
@@ -299,7 +300,7 @@ export class RedisAdapter implements Adapter {
   }
 
   async releaseConnection(appId: string, socketId: string): Promise<void> {
-    await this.shares.leave(connections(appId), socketId);
+    await this.shares.leave(connectionsOf(appId), socketId);
   }
 
   async takeRateToken(appId: string, perSecond: number): Promise<number> {
@@ -329,32 +330,8 @@ export class RedisAdapter implements Adapter {
     }
   }
 
-  private async control(appId: string, message: ControlMessage): Promise<void> {
-    await this.query(() => this.client.spublish(new AppKeys(appId).control, JSON.stringify(message)));
-  }
-
   private onMessage(shard: string, payload: string): void {
-    if (this.fanout.receive(shard, payload)) return;
-    const appId = this.controls.get(shard);
-    if (appId === undefined || !this.handlers) return;
-    const message = JSON.parse(payload) as ControlMessage;
-    if (message.t === 'terminate') this.handlers.terminateUser(appId, message.user);
-    else this.handlers.userPresenceChanged(appId, message.user, message.online);
-  }
-
-  /** Announces what a cleanup or resync changed: this node was the one to move each total across zero. */
-  private announce(transitions: ShareTransition[]): void {
-    for (const change of transitions) {
-      const left = change.after === 0;
-      if (change.kind === 'subs' && left) this.handlers?.channelVacated(change.appId, change.channel!);
-      if (change.kind === 'presence' && left) {
-        const [member] = parseMember(change.member);
-        this.handlers?.memberLeft(change.appId, change.channel!, member ?? { userId: change.field });
-      }
-      if (change.kind === 'users') {
-        void this.control(change.appId, { t: 'user', user: change.field, online: !left }).catch(() => {});
-      }
-    }
+    if (!this.fanout.receive(shard, payload)) this.control.receive(shard, payload);
   }
 
   private limitsOf(appId: string): StreamLimits {
@@ -382,35 +359,6 @@ export class RedisAdapter implements Adapter {
     this.healthy = healthy;
     if (healthy) this.logger.info({ node: this.nodeId }, 'Redis available');
     else this.logger.warn({ node: this.nodeId }, 'Redis unavailable: this node reports not ready');
-  }
-}
-
-function subscriptions(appId: string, channel: string): ShareTarget {
-  return { kind: 'subs', appId, channel, field: 'n' };
-}
-
-function presence(appId: string, channel: string, userId: string | number): ShareTarget {
-  return { kind: 'presence', appId, channel, field: String(userId) };
-}
-
-function users(appId: string, userId: string): ShareTarget {
-  return { kind: 'users', appId, field: userId };
-}
-
-function connections(appId: string): ShareTarget {
-  return { kind: 'conns', appId, field: 'n' };
-}
-
-/** A stored presence member (`{"user_id":…,"user_info":…}`), or nothing for an unreadable entry. */
-function parseMember(json: string): PresenceMember[] {
-  try {
-    const { user_id: userId, user_info: userInfo } = JSON.parse(json) as {
-      user_id: string | number;
-      user_info?: unknown;
-    };
-    return [userInfo === undefined ? { userId } : { userId, userInfo }];
-  } catch {
-    return [];
   }
 }
 

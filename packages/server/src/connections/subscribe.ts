@@ -6,8 +6,8 @@
 
 import { historyLimits } from '../apps/limits.js';
 import type { AppConfig } from '../apps/schema.js';
-import { AdapterUnavailableError, type PresenceMember } from '../cluster/adapter.js';
-import { channelNameProblem, serverToUserId } from '../protocol/channels.js';
+import type { LocalChannel } from '../channels/hub.js';
+import { AdapterUnavailableError } from '../cluster/adapter.js';
 import { type SubscriptionError, subscriptionError } from '../protocol/errors.js';
 import {
   cacheMiss,
@@ -20,17 +20,11 @@ import {
   subscriptionSucceeded,
 } from '../protocol/messages.js';
 import { parsePosition } from '../protocol/positions.js';
-import { channelAuthString, verifyToken } from '../protocol/signature.js';
 import type { Connection, Subscription } from './connection.js';
 import { Outbound } from './outbound.js';
+import { presenceHasRoom, snapshot } from './presence.js';
 import { type Services, sendJson } from './services.js';
-
-export interface SubscribeRequest {
-  channel: string;
-  auth?: string;
-  channelData?: string;
-  resumeFrom?: string;
-}
+import { checkSubscribe, presenceMember, requiresAuth, type SubscribeRequest } from './subscribe-checks.js';
 
 export async function subscribe(services: Services, connection: Connection, request: SubscribeRequest) {
   const renewing = connection.isSubscribed(request.channel);
@@ -49,31 +43,52 @@ async function join(services: Services, connection: Connection, request: Subscri
   const { app } = connection;
   const { channel } = request;
   const refusal = checkSubscribe(connection, request);
-  if (refusal) {
-    sendJson(connection, subscriptionErrorMessage(channel, refusal));
-    services.metrics.refusals.inc({ error: refusal.type });
-    return;
-  }
+  if (refusal) return refuse(services, connection, channel, refusal);
   const member = presenceMember(connection, request);
-  if (member && !('userId' in member)) {
-    sendJson(connection, subscriptionErrorMessage(channel, member));
-    return;
-  }
-  if (connection.isSubscribed(channel)) {
-    await resendSucceeded(services, connection, channel);
-    return;
-  }
+  if (member && !('userId' in member)) return refuse(services, connection, channel, member);
+  if (connection.isSubscribed(channel)) return resendSucceeded(services, connection, channel);
   if (member && !(await presenceHasRoom(services, app, channel, member))) {
-    const error = subscriptionError(
-      'LimitReached',
-      `presence channel is full (${app.limits.maxPresenceMembers} members)`,
-      4100,
-    );
-    sendJson(connection, subscriptionErrorMessage(channel, error));
-    return;
+    const full = `presence channel is full (${app.limits.maxPresenceMembers} members)`;
+    return refuse(services, connection, channel, subscriptionError('LimitReached', full, 4100));
   }
   if (requiresAuth(channel)) connection.authorized = true;
 
+  const { local, count } = await register(services, connection, channel);
+  let presence: PresenceSnapshot | undefined;
+  let firstForUser = false;
+  if (member) {
+    const joined = await services.adapter.presenceJoin(app.id, channel, connection.socketId, member);
+    connection.subscriptions!.get(channel)!.presenceUserId = member.userId;
+    firstForUser = joined.firstForUser;
+    presence = snapshot(joined.members);
+  }
+  await start(services, connection, local, request.resumeFrom, presence);
+
+  if (member && firstForUser) {
+    const added = memberAdded(channel, member.userId, member.userInfo);
+    await services.adapter.broadcast(app.id, channel, added, connection.socketId);
+    services.webhooks.emit(app, { name: 'member_added', channel, user_id: member.userId });
+  }
+  if (local.type.cache && request.resumeFrom === undefined) await replayCache(services, connection, channel);
+  if (app.subscriptionCountEvents && !member) await announceCount(services, app, channel, count);
+}
+
+function refuse(
+  services: Services,
+  connection: Connection,
+  channel: string,
+  refusal: SubscriptionError,
+): void {
+  sendJson(connection, subscriptionErrorMessage(channel, refusal));
+  services.metrics.refusals.inc({ error: refusal.type });
+}
+
+/**
+ * Registers the subscription in the recovering state (live messages for it are buffered from now on), makes
+ * this node listen to the channel, and counts it cluster-wide (`channel_occupied` on the first).
+ */
+async function register(services: Services, connection: Connection, channel: string) {
+  const { app } = connection;
   const subscription: Subscription = {};
   connection.subscriptions ??= new Map();
   connection.subscriptions.set(channel, subscription);
@@ -82,26 +97,28 @@ async function join(services: Services, connection: Connection, request: Subscri
   const count = await services.adapter.addSubscription(app.id, channel, connection.socketId);
   subscription.counted = true;
   if (count === 1) services.webhooks.emit(app, { name: 'channel_occupied', channel });
+  return { local, count };
+}
 
-  let presence: PresenceSnapshot | undefined;
-  let firstForUser = false;
-  if (member) {
-    const join = await services.adapter.presenceJoin(app.id, channel, connection.socketId, member);
-    subscription.presenceUserId = member.userId;
-    firstForUser = join.firstForUser;
-    presence = snapshot(join.members);
-  }
-
-  const since = request.resumeFrom === undefined ? undefined : parsePosition(request.resumeFrom);
-  const read = await services.adapter.history(
-    app.id,
-    channel,
-    historyLimits(app),
-    since ?? null,
-    since ? undefined : 0,
-  );
+/**
+ * Reads history after `resumeFrom`, then sends `subscription_succeeded` (with the recovery outcome), the missed
+ * events, and the live events buffered meanwhile that are newer than what was sent; the subscriber is live from
+ * then on. Runs as one budgeted burst job so a crowd of recovering clients cannot stall live delivery.
+ */
+async function start(
+  services: Services,
+  connection: Connection,
+  local: LocalChannel,
+  resumeFrom: string | undefined,
+  presence: PresenceSnapshot | undefined,
+): Promise<void> {
+  const { app } = connection;
+  const channel = local.name;
+  const since = resumeFrom === undefined ? undefined : parsePosition(resumeFrom);
+  const limit = since ? undefined : 0;
+  const read = await services.adapter.history(app.id, channel, historyLimits(app), since ?? null, limit);
   const recovery: SubscriptionRecovery = { position: read.position };
-  if (request.resumeFrom !== undefined) {
+  if (resumeFrom !== undefined) {
     recovery.recovered = read.ok && since !== null;
     if (!since) recovery.reason = 'invalid_position';
     else if (!read.ok) recovery.reason = read.reason;
@@ -135,18 +152,6 @@ async function join(services: Services, connection: Connection, request: Subscri
     // Write now, inside the budgeted job, so the cost of a large replay counts against this turn's budget.
     if (missed.length > 0) connection.flush();
   });
-
-  if (member && firstForUser) {
-    await services.adapter.broadcast(
-      app.id,
-      channel,
-      memberAdded(channel, member.userId, member.userInfo),
-      connection.socketId,
-    );
-    services.webhooks.emit(app, { name: 'member_added', channel, user_id: member.userId });
-  }
-  if (local.type.cache && request.resumeFrom === undefined) await replayCache(services, connection, channel);
-  if (app.subscriptionCountEvents && !member) await announceCount(services, app, channel, count);
 }
 
 export async function unsubscribe(
@@ -172,118 +177,6 @@ export async function unsubscribe(
   else if (app.subscriptionCountEvents && subscription.presenceUserId === undefined) {
     await announceCount(services, app, channel, count);
   }
-}
-
-/** Returns a refusal, or null when the request may proceed to presence and limits checks. */
-function checkSubscribe(connection: Connection, request: SubscribeRequest): SubscriptionError | null {
-  const { app } = connection;
-  const { channel } = request;
-  const problem = channelNameProblem(channel, app.limits.maxChannelNameLength);
-  if (problem) return subscriptionError('InvalidChannel', problem, 400);
-  if (
-    !connection.isSubscribed(channel) &&
-    (connection.subscriptions?.size ?? 0) >= app.limits.maxSubscriptionsPerConnection
-  ) {
-    return subscriptionError(
-      'LimitReached',
-      `at most ${app.limits.maxSubscriptionsPerConnection} subscriptions per connection`,
-      4100,
-    );
-  }
-  const userId = serverToUserId(channel);
-  if (userId !== null) {
-    if (connection.user?.id === userId) return null;
-    return subscriptionError(
-      'AuthError',
-      'a user channel can only be joined by the socket signed in as that user',
-      403,
-    );
-  }
-  if (!requiresAuth(channel)) return null;
-  if (!request.auth) return subscriptionError('AuthError', `subscribing to ${channel} requires "auth"`, 401);
-  const presence = channel.startsWith('presence-');
-  if (presence && request.channelData === undefined && !connection.user) {
-    return subscriptionError('AuthError', 'presence channels need "channel_data" or a signed-in user', 401);
-  }
-  // Without channel_data, a signed-in socket joins presence as its user and the auth signs socket_id:channel.
-  const signed = channelAuthString(connection.socketId, channel, presence ? request.channelData : undefined);
-  if (!verifyToken(request.auth, app.key, app.secret, signed)) {
-    return subscriptionError(
-      'AuthError',
-      `Invalid signature: expected HMAC SHA256 hex digest of ${JSON.stringify(signed)} signed with the secret of key ${app.key}`,
-      401,
-    );
-  }
-  return null;
-}
-
-function requiresAuth(channel: string): boolean {
-  return channel.startsWith('private-') || channel.startsWith('presence-');
-}
-
-/** The presence member for this request, null for other channels, or a refusal for bad channel data. */
-function presenceMember(
-  connection: Connection,
-  request: SubscribeRequest,
-): PresenceMember | SubscriptionError | null {
-  if (!request.channel.startsWith('presence-')) return null;
-  const { limits } = connection.app;
-  if (request.channelData === undefined) {
-    const user = connection.user!;
-    return user.userInfo === undefined ? { userId: user.id } : { userId: user.id, userInfo: user.userInfo };
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(request.channelData);
-  } catch {
-    return subscriptionError('AuthError', 'channel_data is not valid JSON', 400);
-  }
-  if (typeof data !== 'object' || data === null)
-    return subscriptionError('AuthError', 'channel_data must be a JSON object', 400);
-  const { user_id: userId, user_info: userInfo } = data as { user_id?: unknown; user_info?: unknown };
-  const validId =
-    (typeof userId === 'string' && userId.length > 0) ||
-    (typeof userId === 'number' && Number.isFinite(userId));
-  if (!validId)
-    return subscriptionError('AuthError', 'channel_data.user_id must be a non-empty string or a number', 400);
-  if (String(userId).length > limits.maxUserIdLength) {
-    return subscriptionError(
-      'LimitReached',
-      `user_id is longer than ${limits.maxUserIdLength} characters`,
-      4301,
-    );
-  }
-  if (
-    userInfo !== undefined &&
-    Buffer.byteLength(JSON.stringify(userInfo)) > limits.maxPresenceUserInfoBytes
-  ) {
-    return subscriptionError(
-      'LimitReached',
-      `user_info is larger than ${limits.maxPresenceUserInfoBytes} bytes`,
-      4301,
-    );
-  }
-  return userInfo === undefined
-    ? { userId: userId as string | number }
-    : { userId: userId as string | number, userInfo };
-}
-
-async function presenceHasRoom(services: Services, app: AppConfig, channel: string, member: PresenceMember) {
-  const members = await services.adapter.presenceMembers(app.id, channel);
-  if (members.length < app.limits.maxPresenceMembers) return true;
-  return members.some((existing) => String(existing.userId) === String(member.userId));
-}
-
-function snapshot(members: PresenceMember[]): PresenceSnapshot {
-  const hash: Record<string, unknown> = {};
-  const ids: Array<string | number> = [];
-  for (const member of members) {
-    const key = String(member.userId);
-    if (key in hash) continue;
-    hash[key] = member.userInfo ?? null;
-    ids.push(member.userId);
-  }
-  return { ids, hash, count: ids.length };
 }
 
 async function resendSucceeded(services: Services, connection: Connection, channel: string): Promise<void> {

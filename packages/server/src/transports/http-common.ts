@@ -6,8 +6,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type AppRegistry, originAllowed } from '../apps/registry.js';
 import type { AppConfig } from '../apps/schema.js';
 import type { Hub } from '../channels/hub.js';
-import type { Connection } from '../connections/connection.js';
+import { Connection, type Transport } from '../connections/connection.js';
 import type { ConnectionHandler } from '../connections/handler.js';
+import { newSessionToken, newSocketId } from '../connections/socket-id.js';
 import { channelNameProblem, channelType } from '../protocol/channels.js';
 import { HttpError } from '../protocol/errors.js';
 import { decodeStreamId, formatPosition, type Position } from '../protocol/positions.js';
@@ -104,6 +105,43 @@ export function resumePositions(request: IncomingMessage, search: URLSearchParam
   const header = request.headers['last-event-id'];
   const id = (Array.isArray(header) ? header[0] : header) ?? search.get('last_event_id');
   return id ? decodeStreamId(id, count) : new Array<Position | null>(count).fill(null);
+}
+
+export interface SessionOptions<T extends Transport> {
+  app: AppConfig;
+  channels: readonly string[];
+  resume: ReadonlyArray<Position | null>;
+  /** Builds the transport; it must call `onEnd` once, when the connection is over. */
+  transport: (token: string, onEnd: (code: number) => void) => T;
+  /** Keep the token this long after the end, so a client can still collect what was queued. */
+  keepTokenMs?: number;
+  /** Called before admission starts (e.g. to hand the transport its first request). */
+  beforeOpen?: (transport: T) => void;
+}
+
+/**
+ * Opens a connection for an HTTP transport: a session token for the upstream, admission through the protocol
+ * handler (with the token in `connection_established`), then the URL channels subscribed where they resume.
+ */
+export function openSession<T extends Transport>(
+  context: HttpTransportContext,
+  options: SessionOptions<T>,
+): T {
+  const token = newSessionToken();
+  let connection: Connection | null = null;
+  const transport = options.transport(token, (code) => {
+    if (options.keepTokenMs) setTimeout(() => context.sessions.delete(token), options.keepTokenMs).unref();
+    else context.sessions.delete(token);
+    if (connection) context.handler.closed(connection, code);
+  });
+  const opened = new Connection(newSocketId(context.hub, options.app.id), options.app, transport, Date.now());
+  connection = opened;
+  context.sessions.add(token, opened);
+  options.beforeOpen?.(transport);
+  void context.handler.open(opened, { session: token }).then((admitted) => {
+    if (admitted) subscribeUrlChannels(context.handler, opened, options.channels, options.resume);
+  });
+  return transport;
 }
 
 /** Subscribes the URL channels through the normal protocol path, each resuming where the client left off. */

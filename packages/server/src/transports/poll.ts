@@ -5,16 +5,15 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendJson } from '../api/http.js';
-import { Connection, type Transport } from '../connections/connection.js';
+import type { Transport } from '../connections/connection.js';
 import type { Outbound } from '../connections/outbound.js';
-import { newSessionToken, newSocketId } from '../connections/socket-id.js';
 import { HttpError } from '../protocol/errors.js';
 import {
   admit,
   corsHeaders,
   type HttpTransportContext,
+  openSession,
   resumePositions,
-  subscribeUrlChannels,
   urlChannels,
 } from './http-common.js';
 
@@ -150,18 +149,13 @@ export function handlePoll(
   const app = admit(context, key, request);
   const channels = urlChannels(app, search);
   const resume = resumePositions(request, search, channels.length);
-  const newToken = newSessionToken();
-  let connection: Connection | null = null;
-  const transport = new PollTransport(newToken, (code) => {
-    // Keep the token briefly so the client's next poll collects the final messages, then forget it.
-    setTimeout(() => context.sessions.delete(newToken), POLL_WAIT_MS).unref();
-    if (connection) context.handler.closed(connection, code);
-  });
-  connection = new Connection(newSocketId(context.hub, app.id), app, transport, Date.now());
-  context.sessions.add(newToken, connection);
-  transport.poll(response, 0, headers);
-  const opened = connection;
-  void context.handler.open(opened, { session: newToken }).then((admitted) => {
-    if (admitted) subscribeUrlChannels(context.handler, opened, channels, resume);
+  openSession(context, {
+    app,
+    channels,
+    resume,
+    transport: (token, onEnd) => new PollTransport(token, onEnd),
+    // The client's next poll collects the final messages (the pusher:error explaining the close).
+    keepTokenMs: POLL_WAIT_MS,
+    beforeOpen: (transport) => transport.poll(response, 0, headers),
   });
 }

@@ -4,16 +4,15 @@
  * bare EventSource resumes every channel from `Last-Event-ID`. Upstream goes through `POST /app/{key}/send`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Connection, type Transport } from '../connections/connection.js';
+import type { Transport } from '../connections/connection.js';
 import type { Outbound } from '../connections/outbound.js';
-import { newSessionToken, newSocketId } from '../connections/socket-id.js';
 import { encodeStreamId, type Position } from '../protocol/positions.js';
 import {
   admit,
   corsHeaders,
   type HttpTransportContext,
+  openSession,
   resumePositions,
-  subscribeUrlChannels,
   urlChannels,
 } from './http-common.js';
 
@@ -97,17 +96,11 @@ export function openSse(
   response.write('retry: 2000\n\n');
   request.socket.setNoDelay(true);
 
-  const token = newSessionToken();
-  let connection: Connection | null = null;
-  const transport = new SseTransport(response, channels, [...resume], (code) => {
-    context.sessions.delete(token);
-    if (connection) context.handler.closed(connection, code);
+  const transport = openSession(context, {
+    app,
+    channels,
+    resume,
+    transport: (_token, onEnd) => new SseTransport(response, channels, [...resume], onEnd),
   });
-  connection = new Connection(newSocketId(context.hub, app.id), app, transport, Date.now());
-  context.sessions.add(token, connection);
   response.on('close', () => transport.gone());
-  const opened = connection;
-  void context.handler.open(opened, { session: token }).then((admitted) => {
-    if (admitted) subscribeUrlChannels(context.handler, opened, channels, resume);
-  });
 }

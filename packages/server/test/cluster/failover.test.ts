@@ -8,6 +8,7 @@ import { after, before, it } from 'node:test';
 import {
   cleanup,
   nextEvent,
+  onCleanup,
   pusherClient,
   RawClient,
   sdkFor,
@@ -46,6 +47,7 @@ it('loses nothing when a node is killed mid-stream, and cleans up after it exact
     { length: CLIENTS },
     (_, index) => new ResumingClient(urls, APP.key, [channel], index % urls.length),
   );
+  for (const client of clients) onCleanup(() => client.stop());
   await Promise.all(clients.map((client) => client.start()));
 
   const observer = pusherClient(n0, { presence: { user_id: 'observer' } });
@@ -113,6 +115,5 @@ it('loses nothing when a node is killed mid-stream, and cleans up after it exact
   assert.equal(webhooksFor(cluster, 'channel_vacated', onlyOnVictim).length, 1, 'channel_vacated once');
   assert.equal(await readiness(n0), 200);
   assert.equal(await readiness(n1), 200);
-  for (const client of clients) client.stop();
   cluster.nodes.splice(2, 1);
 });

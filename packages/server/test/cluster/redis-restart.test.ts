@@ -6,18 +6,23 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { cleanup, dataOf, RawClient, sdkFor, signedFetch, waitFor } from '../compat/helpers.js';
+import type { RecoveryFailure } from '../../../client/src/index.js';
+import { Clients, subscribed } from '../../../client/test/helpers.js';
+import { cleanup, dataOf, onCleanup, RawClient, sdkFor, signedFetch, waitFor } from '../compat/helpers.js';
 import type { ServerHandle } from '../harness.js';
 import { APP, readiness, startCluster, type TestCluster } from './support/cluster.js';
 import { fresh, publish } from './support/core-suite.js';
 import type { RedisServer } from './support/redis.js';
 import { ResumingClient } from './support/resuming-client.js';
 
+const pressRelayClients = new Clients();
+
 let cluster: TestCluster;
 before(async () => {
   cluster = await startCluster({ nodes: 2 });
 });
 after(async () => {
+  pressRelayClients.stopAll();
   await cleanup();
   await cluster?.stop();
 });
@@ -35,7 +40,19 @@ it('survives a Redis restart: not ready and honest while down, recovery_failed a
   const channel = fresh('restart');
   const urls = cluster.nodes.map((node) => node.wsUrl);
   const clients = [0, 1, 0, 1].map((node) => new ResumingClient(urls, APP.key, [channel], node));
+  for (const client of clients) onCleanup(() => client.stop());
   await Promise.all(clients.map((client) => client.start()));
+  // The PressRelay client itself, one per node: it must raise recovery_failed, and keep going.
+  const pressRelay = cluster.nodes.map((node) => {
+    const client = pressRelayClients.create({ key: APP.key, url: node.url, transports: ['ws'] });
+    const channelHandle = client.subscribe(channel);
+    const ticks: number[] = [];
+    const failures: RecoveryFailure[] = [];
+    channelHandle.bind('tick', (data) => ticks.push((data as { n: number }).n));
+    channelHandle.bind('recovery_failed', (failure) => failures.push(failure as RecoveryFailure));
+    return { channel: channelHandle, ticks, failures };
+  });
+  await Promise.all(pressRelay.map((entry) => subscribed(entry.channel)));
   const chat = fresh('private-local');
   const [talker, listener] = [await privateSubscriber(n0, chat), await privateSubscriber(n0, chat)];
   for (let n = 1; n <= 5; n++) await publish(n % 2 ? n0 : n1, channel, 'tick', { n });
@@ -84,7 +101,16 @@ it('survives a Redis restart: not ready and honest while down, recovery_failed a
     );
   }
 
+  for (const entry of pressRelay) {
+    await waitFor(() => entry.failures.length > 0, 'recovery_failed from the PressRelay client', 10_000);
+    assert.equal(entry.failures[0]!.reason, 'epoch_changed');
+  }
+
   await publish(n1, channel, 'tick', { n: 6 });
+  for (const entry of pressRelay) {
+    await waitFor(() => entry.ticks.length === 6, 'the PressRelay client gets the event after the restart');
+    assert.deepEqual(entry.ticks, [1, 2, 3, 4, 5, 6]);
+  }
   for (const client of clients) {
     await client.waitUntil(() => client.eventsOn(channel).length === 6, 5_000, 'the event after the restart');
     const events = client.eventsOn(channel);
@@ -98,6 +124,5 @@ it('survives a Redis restart: not ready and honest while down, recovery_failed a
   const counts = (await (
     await signedFetch(n0, 'GET', `/channels/${channel}`, { params: { info: 'subscription_count' } })
   ).json()) as { subscription_count: number };
-  assert.equal(counts.subscription_count, 4, 'the counts were rebuilt from the nodes');
-  for (const client of clients) client.stop();
+  assert.equal(counts.subscription_count, 6, 'the counts were rebuilt from the nodes');
 });

@@ -2,25 +2,34 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { signApiRequest } from '../../src/protocol/signature.js';
 import { type ServerHandle, startServer } from '../harness.js';
+import { cleanup, waitFor } from '../support/async.js';
 import { publish, sdkFor } from '../support/publisher.js';
-import { type Envelope, RawClient } from '../support/raw-client.js';
+import { dataOf, type Frame, RawClient } from '../support/raw-client.js';
 
-const isEvent = (channel: string) => (m: Envelope) => m.channel === channel && m.event === 'tick';
-const succeeded = (channel: string) => (m: Envelope) =>
+const isEvent = (channel: string) => (m: Frame) => m.channel === channel && m.event === 'tick';
+const succeeded = (channel: string) => (m: Frame) =>
   m.event === 'pusher_internal:subscription_succeeded' && m.channel === channel;
 
+interface SubscribeReply {
+  position: string;
+  recovered?: boolean;
+  reason?: string;
+  missed?: number;
+}
+
 async function subscribe(server: ServerHandle, channel: string, resumeFrom?: string) {
-  const client = await RawClient.connect(`${server.wsUrl}/app/${server.app.key}?protocol=7`);
-  await client.socketId();
-  client.send({
-    event: 'pusher:subscribe',
-    data: resumeFrom ? { channel, resume_from: resumeFrom } : { channel },
-  });
-  const reply = await client.waitFor(succeeded(channel));
-  return {
-    client,
-    reply: RawClient.data<{ position: string; recovered?: boolean; reason?: string; missed?: number }>(reply),
-  };
+  const { client } = await RawClient.connect(server);
+  const reply = await client.subscribe(channel, resumeFrom ? { resume_from: resumeFrom } : {});
+  assert.equal(reply.event, 'pusher_internal:subscription_succeeded', JSON.stringify(reply));
+  return { client, reply: dataOf<SubscribeReply>(reply) };
+}
+
+/** The first `count` events on `channel` this client received (waits for them). */
+function received(client: RawClient, channel: string, count: number): Promise<Frame[]> {
+  return waitFor(() => {
+    const frames = client.frames.filter(isEvent(channel));
+    return frames.length >= count && frames;
+  }, `${count} events on ${channel}`);
 }
 
 describe('recovery over WebSocket', () => {
@@ -37,7 +46,10 @@ describe('recovery over WebSocket', () => {
     });
     sdk = sdkFor(server);
   });
-  after(() => server.stop());
+  after(async () => {
+    await cleanup();
+    await server.stop();
+  });
 
   it('stamps every event with consecutive positions and reports the start position on subscribe', async () => {
     const { client, reply } = await subscribe(server, 'positions');
@@ -45,34 +57,34 @@ describe('recovery over WebSocket', () => {
     assert.equal(reply.recovered, undefined, 'a fresh subscribe reports no recovery');
     const epoch = reply.position.split(':')[0];
     for (let n = 1; n <= 3; n++) await publish(sdk, 'positions', 'tick', { n });
-    const events = await client.waitForCount(isEvent('positions'), 3);
+    const events = await received(client, 'positions', 3);
     assert.deepEqual(
       events.map((m) => m.position),
       [`${epoch}:1`, `${epoch}:2`, `${epoch}:3`],
     );
-    client.close();
+    client.terminate();
   });
 
   it('delivers the missed events, in order, then live ones, when resuming', async () => {
     const first = await subscribe(server, 'resume');
     await publish(sdk, 'resume', 'tick', { n: 1 });
-    const [one] = await first.client.waitForCount(isEvent('resume'), 1);
-    first.client.close();
+    const [one] = await received(first.client, 'resume', 1);
+    first.client.terminate();
     for (let n = 2; n <= 6; n++) await publish(sdk, 'resume', 'tick', { n });
 
     const second = await subscribe(server, 'resume', one!.position);
     assert.equal(second.reply.recovered, true);
     assert.equal(second.reply.missed, 5);
     await publish(sdk, 'resume', 'tick', { n: 7 });
-    const events = await second.client.waitForCount(isEvent('resume'), 6);
+    const events = await received(second.client, 'resume', 6);
     assert.deepEqual(
       events.map((m) => JSON.parse(m.data as string).n),
       [2, 3, 4, 5, 6, 7],
     );
-    const succeededAt = second.client.messages.findIndex(succeeded('resume'));
-    const firstEventAt = second.client.messages.findIndex(isEvent('resume'));
+    const succeededAt = second.client.frames.findIndex(succeeded('resume'));
+    const firstEventAt = second.client.frames.findIndex(isEvent('resume'));
     assert.ok(succeededAt < firstEventAt, 'subscription_succeeded comes before the recovered events');
-    second.client.close();
+    second.client.terminate();
   });
 
   it('passes a publisher-assigned event id through, live and when recovering', async () => {
@@ -85,14 +97,14 @@ describe('recovery over WebSocket', () => {
       assert.equal(response.status, 200, await response.text());
     };
     await post('site1:41', 1);
-    const [live] = await first.client.waitForCount(isEvent('with-ids'), 1);
+    const [live] = await received(first.client, 'with-ids', 1);
     assert.equal(live!.id, 'site1:41');
-    first.client.close();
+    first.client.terminate();
     await post('site1:42', 2);
     const second = await subscribe(server, 'with-ids', live!.position);
-    const [recovered] = await second.client.waitForCount(isEvent('with-ids'), 1);
+    const [recovered] = await received(second.client, 'with-ids', 1);
     assert.equal(recovered!.id, 'site1:42');
-    second.client.close();
+    second.client.terminate();
     const bad = JSON.stringify({ name: 'tick', channel: 'with-ids', data: '{}', id: 'no spaces allowed' });
     const path = `/apps/${server.app.id}/events`;
     const response = await fetch(
@@ -108,44 +120,44 @@ describe('recovery over WebSocket', () => {
 
   it('resuming at the newest position recovers nothing and misses nothing', async () => {
     const first = await subscribe(server, 'uptodate');
-    first.client.close();
+    first.client.terminate();
     const second = await subscribe(server, 'uptodate', first.reply.position);
     assert.equal(second.reply.recovered, true);
     assert.equal(second.reply.missed, 0);
-    second.client.close();
+    second.client.terminate();
   });
 
   it('reports too_old when the history no longer holds the gap', async () => {
     const first = await subscribe(server, 'overflow');
-    first.client.close();
+    first.client.terminate();
     for (let n = 1; n <= 25; n++) await publish(sdk, 'overflow', 'tick', { n });
     const second = await subscribe(server, 'overflow', first.reply.position);
     assert.equal(second.reply.recovered, false);
     assert.equal(second.reply.reason, 'too_old');
     assert.match(second.reply.position, /:25$/);
     await publish(sdk, 'overflow', 'tick', { n: 26 });
-    const [live] = await second.client.waitForCount(isEvent('overflow'), 1);
+    const [live] = await received(second.client, 'overflow', 1);
     assert.equal(
       JSON.parse(live!.data as string).n,
       26,
       'live delivery continues after an unrecoverable gap',
     );
-    second.client.close();
+    second.client.terminate();
   });
 
   it('reports epoch_changed for a position from another stream, and invalid_position for garbage', async () => {
     const stale = await subscribe(server, 'epochs', 'OldEpoch:3');
     assert.equal(stale.reply.recovered, false);
     assert.equal(stale.reply.reason, 'epoch_changed');
-    stale.client.close();
+    stale.client.terminate();
     const garbage = await subscribe(server, 'epochs', 'not a position');
     assert.equal(garbage.reply.recovered, false);
     assert.equal(garbage.reply.reason, 'invalid_position');
-    garbage.client.close();
+    garbage.client.terminate();
     const epoch = stale.reply.position.split(':')[0];
     const future = await subscribe(server, 'epochs', `${epoch}:999`);
     assert.equal(future.reply.reason, 'invalid_position');
-    future.client.close();
+    future.client.terminate();
   });
 
   it('reports epoch_changed after the server restarts (history is in memory)', async () => {
@@ -153,8 +165,8 @@ describe('recovery over WebSocket', () => {
     const otherSdk = sdkFor(other);
     const first = await subscribe(other, 'restart');
     await publish(otherSdk, 'restart', 'tick', { n: 1 });
-    const [event] = await first.client.waitForCount(isEvent('restart'), 1);
-    first.client.close();
+    const [event] = await received(first.client, 'restart', 1);
+    first.client.terminate();
     const port = other.port;
     await other.stop();
     const restarted = await startServer({ port });
@@ -162,7 +174,7 @@ describe('recovery over WebSocket', () => {
       const second = await subscribe(restarted, 'restart', event!.position);
       assert.equal(second.reply.recovered, false);
       assert.equal(second.reply.reason, 'epoch_changed');
-      second.client.close();
+      second.client.terminate();
     } finally {
       await restarted.stop();
     }
@@ -181,11 +193,11 @@ describe('recovery over WebSocket', () => {
     let resumes = 0;
     while (seen.length < total && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 25));
-      for (const message of current.client.messages.filter(isEvent(channel))) {
+      for (const message of current.client.frames.filter(isEvent(channel))) {
         seen.push(JSON.parse(message.data as string).n as number);
         position = message.position!;
       }
-      current.client.close();
+      current.client.terminate();
       current = await subscribe(server, channel, position);
       assert.equal(
         current.reply.recovered,
@@ -194,7 +206,7 @@ describe('recovery over WebSocket', () => {
       );
       resumes++;
     }
-    current.client.close();
+    current.client.terminate();
     await publishing;
     assert.ok(resumes > 10, `resumed ${resumes} times`);
     assert.deepEqual(

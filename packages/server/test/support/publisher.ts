@@ -1,15 +1,20 @@
 /** Publishing through the real `pusher` Node SDK, as an app server would. */
+import { randomBytes } from 'node:crypto';
 import Pusher from 'pusher';
-import type { ServerHandle } from '../harness.js';
+import type { ServerHandle, TestApp } from '../harness.js';
 
-export function sdkFor(server: ServerHandle): Pusher {
+/** A fixed 32-byte master key for encrypted channels (base64, as the SDKs take it). */
+export const MASTER_KEY_BASE64 = randomBytes(32).toString('base64');
+
+export function sdkFor(server: ServerHandle, app: TestApp = server.app): Pusher {
   return new Pusher({
-    appId: server.app.id,
-    key: server.app.key,
-    secret: server.app.secret,
+    appId: app.id,
+    key: app.key,
+    secret: app.secret,
     host: '127.0.0.1',
     port: String(server.port),
     useTLS: false,
+    encryptionMasterKeyBase64: MASTER_KEY_BASE64,
   });
 }
 

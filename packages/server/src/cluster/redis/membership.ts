@@ -9,9 +9,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { AppKeys, ChannelKeys, REAPING_KEY, REGISTRY_KEY, shareKey } from './keys.js';
+import { AppKeys, REAPING_KEY, REGISTRY_KEY, shareKey } from './keys.js';
 import type { RedisClient, Scripts } from './scripts.js';
-import type { Shares, ShareTarget, ShareTransition } from './shares.js';
+import { type Shares, type ShareTarget, type ShareTransition, targetKeys } from './shares.js';
 
 export interface MembershipTiming {
   /** How often a node heartbeats and looks for dead nodes. */
@@ -76,7 +76,7 @@ export class Membership {
     this.timer = null;
     await this.beating;
     if (!this.registered) return [];
-    const transitions = await this.dropNode(this.nodeId);
+    const transitions = await this.dropNode(this.nodeId, this.shares.clear());
     await this.client.zrem(REGISTRY_KEY, this.nodeId);
     this.registered = false;
     return transitions;
@@ -92,11 +92,18 @@ export class Membership {
       )) as string[];
       const [status, ...dead] = reply;
       if (status === 'lost') {
-        this.logger.warn({ node: this.nodeId }, 'this node was declared dead by the cluster; rejoining');
+        const old = this.nodeId;
+        this.logger.warn(
+          { node: old },
+          'this node was declared dead by the cluster (or Redis lost its data); rejoining',
+        );
         this.generation++;
         this.registered = false;
-        this.shares.clear();
+        const forgotten = this.shares.clear();
         this.events.lost();
+        // Shares written under the old id since Redis lost its data are in no registry, so nobody would reap
+        // them: drop them here (a reaper working on the old id concurrently is harmless: each drop runs once).
+        this.events.announce(await this.dropNode(old, forgotten));
         return this.beat();
       }
       this.registered = true;
@@ -118,32 +125,36 @@ export class Membership {
     );
     if (Number(claimed) !== 1) return;
     this.logger.warn({ node }, 'cleaning up after a dead node');
-    this.events.announce(await this.dropNode(node));
+    this.events.announce(await this.dropNode(node, []));
     await this.client.zrem(REAPING_KEY, node);
   }
 
-  /** Drops every share `node` holds, app by app; returns the totals that fell to zero. */
-  private async dropNode(node: string): Promise<ShareTransition[]> {
+  /**
+   * Drops every share `node` holds: those its channel index lists, app by app, and `known` ones (a node
+   * dropping its own old id knows them even where Redis lost the index). Returns the totals that fell to zero.
+   */
+  private async dropNode(node: string, known: readonly ShareTarget[]): Promise<ShareTransition[]> {
+    const targets: Array<Omit<ShareTarget, 'field'>> = [...known];
+    for (const appId of this.appIds) {
+      for (const channel of await this.client.smembers(new AppKeys(appId).channelsOf(node))) {
+        targets.push({ kind: 'subs', appId, channel }, { kind: 'presence', appId, channel });
+      }
+      targets.push({ kind: 'users', appId }, { kind: 'conns', appId });
+    }
     const transitions: ShareTransition[] = [];
-    const drop = async (target: Omit<ShareTarget, 'field'>, totals: string, members?: string) => {
-      const keys = members ? [totals, shareKey(totals, node), members] : [totals, shareKey(totals, node)];
+    const dropped = new Set<string>();
+    for (const target of targets) {
+      const { totals, members } = targetKeys(target);
+      const share = shareKey(totals, node);
+      if (dropped.has(share)) continue;
+      dropped.add(share);
+      const keys = members ? [totals, share, members] : [totals, share];
       const gone = (await this.scripts.drop.run(this.client, keys, [])) as string[];
       for (let index = 0; index < gone.length; index += 2) {
         transitions.push({ ...target, field: gone[index]!, member: gone[index + 1]!, before: 1, after: 0 });
       }
-    };
-    for (const appId of this.appIds) {
-      const app = new AppKeys(appId);
-      const index = app.channelsOf(node);
-      for (const channel of await this.client.smembers(index)) {
-        const keys = new ChannelKeys(appId, channel);
-        await drop({ kind: 'subs', appId, channel }, keys.subs);
-        await drop({ kind: 'presence', appId, channel }, keys.presence, keys.members);
-      }
-      await drop({ kind: 'users', appId }, app.users);
-      await drop({ kind: 'conns', appId }, app.connections);
-      await this.client.del(index);
     }
+    await Promise.all(this.appIds.map((appId) => this.client.del(new AppKeys(appId).channelsOf(node))));
     return transitions;
   }
 }

@@ -5,6 +5,7 @@
  * unknown) or came back empty, `resync` writes it back as absolute values, so the totals heal without any node
  * having to remember what failed.
  */
+import type { PresenceMember } from '../adapter.js';
 import { AppKeys, ChannelKeys, shareKey } from './keys.js';
 import { type RedisClient, type Scripts, storeError } from './scripts.js';
 
@@ -53,7 +54,47 @@ export interface ShareTransition extends ShareTarget {
 
 const SEPARATOR = '\u0000';
 
-export function targetKeys(target: ShareTarget): { totals: string; members: string | undefined } {
+export const subscriptionsOf = (appId: string, channel: string): ShareTarget => ({
+  kind: 'subs',
+  appId,
+  channel,
+  field: 'n',
+});
+export const presenceOf = (appId: string, channel: string, userId: string | number): ShareTarget => ({
+  kind: 'presence',
+  appId,
+  channel,
+  field: String(userId),
+});
+export const usersOf = (appId: string, userId: string): ShareTarget => ({
+  kind: 'users',
+  appId,
+  field: userId,
+});
+export const connectionsOf = (appId: string): ShareTarget => ({ kind: 'conns', appId, field: 'n' });
+
+/** A presence member as stored in Redis (`{"user_id":…,"user_info":…}`), keeping a number id a number. */
+export function memberJson(member: PresenceMember): string {
+  return JSON.stringify({ user_id: member.userId, user_info: member.userInfo });
+}
+
+/** A stored presence member, or nothing for an unreadable entry. */
+export function parseMember(json: string): PresenceMember[] {
+  try {
+    const { user_id: userId, user_info: userInfo } = JSON.parse(json) as {
+      user_id: string | number;
+      user_info?: unknown;
+    };
+    return [userInfo === undefined ? { userId } : { userId, userInfo }];
+  } catch {
+    return [];
+  }
+}
+
+export function targetKeys(target: Omit<ShareTarget, 'field'>): {
+  totals: string;
+  members: string | undefined;
+} {
   if (target.kind === 'subs')
     return { totals: new ChannelKeys(target.appId, target.channel!).subs, members: undefined };
   if (target.kind === 'presence') {
@@ -131,23 +172,27 @@ export class Shares {
     this.dirty = false;
     const transitions: ShareTransition[] = [];
     try {
-      for (const [key, count] of this.channelShares) {
-        if (count <= 0) continue;
-        const [appId, channel] = key.split(SEPARATOR) as [string, string];
-        await this.client.sadd(new AppKeys(appId).channelsOf(this.nodeId()), channel);
-      }
-      for (const share of [...this.shares.values()]) {
-        const change = await this.write(share, 's', share.sockets.size, 0, false);
-        if ((change.before === 0) !== (change.after === 0)) {
-          transitions.push({
-            ...this.targetOf(share),
-            before: change.before,
-            after: change.after,
-            member: share.member,
-          });
-        }
-        await this.closeIfEmpty(share);
-      }
+      // Sent together: ioredis pipelines them, so a node with many shares resyncs in a few round trips.
+      await Promise.all(
+        [...this.channelShares.keys()].map((key) => {
+          const [appId, channel] = key.split(SEPARATOR) as [string, string];
+          return this.client.sadd(new AppKeys(appId).channelsOf(this.nodeId()), channel);
+        }),
+      );
+      await Promise.all(
+        [...this.shares.values()].map(async (share) => {
+          const change = await this.write(share, 's', share.sockets.size, 0, false);
+          if ((change.before === 0) !== (change.after === 0)) {
+            transitions.push({
+              ...this.targetOf(share),
+              before: change.before,
+              after: change.after,
+              member: share.member,
+            });
+          }
+          await this.closeIfEmpty(share);
+        }),
+      );
     } catch (error) {
       this.dirty = true;
       throw storeError(error);
@@ -155,11 +200,13 @@ export class Shares {
     return transitions;
   }
 
-  /** Forgets every share: this node's old id was reaped, its shares with it. */
-  clear(): void {
+  /** Forgets every share (this node's id is retired); returns what it held, so it can be dropped in Redis. */
+  clear(): ShareTarget[] {
+    const targets = [...this.shares.values()].map((share) => this.targetOf(share));
     this.shares.clear();
     this.channelShares.clear();
     this.dirty = false;
+    return targets;
   }
 
   isEmpty(): boolean {

@@ -109,6 +109,8 @@ export class Subscriber {
   private readonly connections = new Map<string, ShardConnection>();
   /** Channel → the connection it is subscribed on. */
   private readonly homes = new Map<string, ShardConnection>();
+  /** Redis Cluster only: channels added before the slot map was known; placed on the next refresh. */
+  private readonly unplaced = new Set<string>();
 
   constructor(
     private readonly target: RedisTarget,
@@ -122,12 +124,16 @@ export class Subscriber {
   /** Subscribes; resolves once Redis confirmed, so messages published from then on are received. */
   async add(channel: string): Promise<void> {
     const connection = this.connectionFor(channel);
-    if (!connection) throw new AdapterUnavailableError('the cluster store is unavailable (no slot map)');
+    if (!connection) {
+      this.unplaced.add(channel);
+      throw new AdapterUnavailableError('the cluster store is unavailable (no slot map)');
+    }
     this.homes.set(channel, connection);
     await connection.add(channel);
   }
 
   async remove(channel: string): Promise<void> {
+    this.unplaced.delete(channel);
     const connection = this.homes.get(channel);
     this.homes.delete(channel);
     await connection?.remove(channel);
@@ -173,10 +179,16 @@ export class Subscriber {
   }
 
   /**
-   * Redis Cluster moved slots (resharding, failover): move each channel whose slot now lives elsewhere to that
-   * master's connection, and treat it as re-subscribed so missed messages are looked for.
+   * Redis Cluster's slot map was (re)loaded: place channels added before it was known, and move each channel
+   * whose slot now lives elsewhere (resharding, failover) to that master's connection, treating it as
+   * re-subscribed so missed messages are looked for.
    */
   private async rehome(): Promise<void> {
+    for (const channel of this.unplaced) {
+      if (!this.connectionFor(channel)) continue;
+      this.unplaced.delete(channel);
+      await this.add(channel).catch(() => {});
+    }
     const moved: string[] = [];
     for (const [channel, current] of this.homes) {
       const next = this.connectionFor(channel);

@@ -79,6 +79,7 @@ export class ResumingClient {
     socket.on('error', () => {});
     socket.on('close', (code) => {
       if (this.socket !== socket || this.stopped) return;
+      this.subscribedNow.clear();
       this.closeCodes.push(code);
       this.node = (this.node + 1) % this.nodes.length;
       setTimeout(() => this.connect(), RETRY_MS);

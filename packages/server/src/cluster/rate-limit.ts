@@ -1,4 +1,4 @@
-/** Per-app HTTP API rate limit: a token bucket refilled continuously, no timers. */
+/** The in-process token bucket: the local adapter's HTTP API rate limit, and the Redis adapter's while Redis is away. */
 export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; updatedAt: number }>();
 
