@@ -276,32 +276,33 @@ http {
       channels(polled.map((name) => [name, headOf(name) - (name === 'scores' ? 10 : 0)] as [string, number])),
     );
 
-    const cases = [
-      {
-        name: 'poll: nothing new (304)',
-        description: '3 channels, If-None-Match = current ETag',
-        url: idle,
-        headers: { 'If-None-Match': etag },
-      },
-      {
-        name: 'poll: nothing new (200)',
-        description: '3 channels, no ETag: empty events, current positions',
-        url: idle,
-        headers: {},
-      },
-      {
-        name: 'poll: 10 new events',
-        description: '3 channels, one 10 events behind',
-        url: busy,
-        headers: {},
-      },
-      {
-        name: 'full page load',
-        description: 'the front page with three live values (default theme)',
-        url: `${base}/`,
-        headers: {},
-      },
-    ];
+    const cases: Array<{ name: string; description: string; url: string; headers: Record<string, string> }> =
+      [
+        {
+          name: 'poll: nothing new (304)',
+          description: '3 channels, If-None-Match = current ETag',
+          url: idle,
+          headers: { 'If-None-Match': etag },
+        },
+        {
+          name: 'poll: nothing new (200)',
+          description: '3 channels, no ETag: empty events, current positions',
+          url: idle,
+          headers: {},
+        },
+        {
+          name: 'poll: 10 new events',
+          description: '3 channels, one 10 events behind',
+          url: busy,
+          headers: {},
+        },
+        {
+          name: 'full page load',
+          description: 'the front page with three live values (default theme)',
+          url: `${base}/`,
+          headers: {},
+        },
+      ];
 
     const rows: Row[] = [];
     for (const benchCase of cases) {
@@ -363,7 +364,7 @@ http {
     const mariadb = execFileSync('/usr/sbin/mariadbd', ['--version'], { encoding: 'utf8' }).trim();
     const wpVersion = (await wp('echo get_bloginfo( "version" );')).trim();
     console.log(
-      `WordPress ${wpVersion}, ${fpmVersion.split(' (')[0]}, 1 PHP-FPM worker (pm = static), nginx, ${mariadb.split(' ').slice(0, 3).join(' ')}`,
+      `WordPress ${wpVersion}, ${fpmVersion.split(' (')[0]}, 1 PHP-FPM worker (pm = static), nginx, MariaDB ${/Ver ([\d.]+)/.exec(mariadb)?.[1] ?? '?'}`,
     );
     console.log(
       `${REQUESTS} sequential requests per case for PHP time and queries; wrk -t1 -c4 -d${SECONDS}s for req/s\n`,
