@@ -13,7 +13,10 @@ export type TransportName = 'ws' | 'sse' | 'poll' | 'xhr_streaming' | 'xhr_polli
 
 export interface Transport {
   readonly name: TransportName;
-  /** Writes the queued messages, in order. Called at most once per event-loop turn per connection. */
+  /**
+   * Writes the queued messages, in order. Called at most once per event-loop turn per connection. The array is
+   * reused by the connection afterwards: copy what must outlive the call.
+   */
   flush(messages: Outbound | Outbound[]): void;
   /** Bytes handed to the transport but not yet taken by the kernel or the peer. */
   bufferedBytes(): number;
@@ -60,7 +63,10 @@ export class Connection {
   /** Bytes of inbound messages queued behind `inbound`. */
   inboundWaiting = 0;
 
-  private pending: Outbound | Outbound[] | null = null;
+  /** The one message queued this turn: the common case, which needs no array. */
+  private next: Outbound | null = null;
+  /** Messages queued this turn when there are several; the array is kept and reused, so queueing allocates nothing. */
+  private batch: Outbound[] | null = null;
 
   constructor(
     readonly socketId: string,
@@ -74,23 +80,37 @@ export class Connection {
   /** Queues a message; the connection is flushed at the end of this event-loop turn. */
   send(message: Outbound): void {
     if (this.closed) return;
-    const pending = this.pending;
-    if (pending === null) {
-      this.pending = message;
-      scheduleFlush(this);
-    } else if (Array.isArray(pending)) {
-      pending.push(message);
-    } else {
-      this.pending = [pending, message];
+    const batch = this.batch;
+    if (batch !== null && batch.length > 0) {
+      batch.push(message);
+      return;
     }
+    const next = this.next;
+    if (next === null) {
+      this.next = message;
+      scheduleFlush(this);
+      return;
+    }
+    this.next = null;
+    if (batch === null) this.batch = [next, message];
+    else batch.push(next, message);
   }
 
-  /** Writes what is queued now. */
+  /** Writes what is queued now. Transports must not keep the array they are given. */
   flush(): void {
-    const pending = this.pending;
-    if (pending === null) return;
-    this.pending = null;
-    if (!this.closed) this.transport.flush(pending);
+    const next = this.next;
+    if (next !== null) {
+      this.next = null;
+      if (!this.closed) this.transport.flush(next);
+      return;
+    }
+    const batch = this.batch;
+    if (batch === null || batch.length === 0) return;
+    try {
+      if (!this.closed) this.transport.flush(batch);
+    } finally {
+      batch.length = 0;
+    }
   }
 
   isSubscribed(channel: string): boolean {

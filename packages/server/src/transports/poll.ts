@@ -44,11 +44,14 @@ export class PollTransport implements Transport {
 
   flush(messages: Outbound | Outbound[]): void {
     if (this.ended) return;
-    for (const message of Array.isArray(messages) ? messages : [messages]) {
-      this.queue.push({ seq: this.nextSeq++, json: message.json });
-      this.queuedBytes += message.json.length;
-    }
+    if (Array.isArray(messages)) for (const message of messages) this.enqueue(message);
+    else this.enqueue(messages);
     if (this.waiting) this.answer();
+  }
+
+  private enqueue(message: Outbound): void {
+    this.queue.push({ seq: this.nextSeq++, json: message.json });
+    this.queuedBytes += message.json.length;
   }
 
   bufferedBytes(): number {

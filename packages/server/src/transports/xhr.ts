@@ -38,12 +38,14 @@ export class XhrTransport implements Transport {
 
   flush(messages: Outbound | Outbound[]): void {
     if (this.ended) return;
-    for (const message of Array.isArray(messages) ? messages : [messages]) {
-      const quoted = message.quoted();
-      this.queue.push(quoted);
-      this.queuedBytes += quoted.length;
-    }
+    if (Array.isArray(messages)) for (const message of messages) this.enqueue(message.quoted());
+    else this.enqueue(messages.quoted());
     this.deliver();
+  }
+
+  private enqueue(quoted: string): void {
+    this.queue.push(quoted);
+    this.queuedBytes += quoted.length;
   }
 
   bufferedBytes(): number {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import Echo from 'laravel-echo';
 import { type ServerHandle, startServer } from '../harness.js';
 import { publish, sdkFor } from '../support/publisher.js';
 import { Pusher } from '../support/pusher-js.js';
@@ -48,6 +49,27 @@ describe("pusher-js's HTTP fallbacks", () => {
       },
     });
   }
+
+  it('laravel-echo keeps working over xhr_streaming where WebSockets are blocked', async () => {
+    const pusher = client('xhr_streaming', 'echo-user');
+    try {
+      const echo = new Echo({ broadcaster: 'pusher', client: pusher });
+      const shipped: unknown[] = [];
+      echo.private('App.Models.Order.7').listen('OrderShipped', (event: unknown) => shipped.push(event));
+      await until(
+        () =>
+          (pusher.channel('private-App.Models.Order.7') as { subscribed?: boolean } | undefined)
+            ?.subscribed === true,
+        10_000,
+        'the private subscription',
+      );
+      await publish(sdk, 'private-App.Models.Order.7', 'App\\Events\\OrderShipped', { order: 7 });
+      await until(() => shipped.length === 1, 10_000, 'the Laravel event');
+      assert.deepEqual(shipped, [{ order: 7 }]);
+    } finally {
+      pusher.disconnect();
+    }
+  });
 
   for (const kind of ['xhr_streaming', 'xhr_polling'] as const) {
     it(`${kind}: public, private and presence channels and client events work`, async () => {
