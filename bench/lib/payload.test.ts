@@ -15,3 +15,14 @@ test('time and sequence survive the Pusher envelope', () => {
 test('a message without the marker is recognised', () => {
   assert.equal(findMarker(Buffer.from('{"event":"pusher:pong","data":{}}')), -1);
 });
+
+test('a position whose epoch ends in "bt" is not a payload', () => {
+  const succeeded = Buffer.from(
+    '{"event":"pusher_internal:subscription_succeeded","channel":"c","data":"{\\"position\\":\\"k2Jd9abt:0\\"}"}',
+  );
+  assert.equal(findMarker(succeeded), -1);
+  const event = Buffer.from(
+    `{"event":"e","channel":"c","data":"${makeData(12.5, 3)}","position":"k2Jd9abt:4"}`,
+  );
+  assert.equal(readSeq(event, findMarker(event)), 3);
+});

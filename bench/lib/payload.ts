@@ -6,6 +6,12 @@
  */
 export const MARKER = 'bt:';
 const MARKER_BYTES = Buffer.from(MARKER);
+/**
+ * What is searched for: the marker at the start of a JSON string (the event's `data`). Without the quote, a
+ * PressRelay position whose random epoch happens to end in "bt" (`"position":"k2Jd9abt:0"`) would be taken for a
+ * payload, and its subscription_succeeded never counted.
+ */
+const SEARCH_BYTES = Buffer.from(`"${MARKER}`);
 const DOT = 46;
 const ZERO = 48;
 const NINE = 57;
@@ -17,7 +23,8 @@ export function makeData(sentAtMs: number, seq: number, padTo = 0): string {
 
 /** Offset of the marker in a received message, or -1. */
 export function findMarker(message: Buffer, from = 0): number {
-  return message.indexOf(MARKER_BYTES, from);
+  const quote = message.indexOf(SEARCH_BYTES, from > 0 ? from - 1 : 0);
+  return quote < 0 ? -1 : quote + 1;
 }
 
 /** The decimal number starting at `pos` (digits and one dot), NaN if none. */

@@ -57,6 +57,8 @@ export class BurstScheduler {
 
   private drain(): void {
     this.drainScheduled = false;
+    // A job run by an earlier drain may have scheduled this one and then been drained there already.
+    if (this.head >= this.queue.length) return;
     const startedAt = performance.now();
     // At least one job per turn, so progress never depends on the budget.
     do {
