@@ -113,7 +113,7 @@ describe('HistoryStore', () => {
     assert.equal(!ahead.ok && ahead.reason, 'invalid_position');
   });
 
-  it('stays under the memory cap by evicting the least recently used stream, whose epoch then changes', () => {
+  it('stays under the memory cap by emptying and then forgetting the least recently used stream, whose epoch then changes', () => {
     const store = new HistoryStore(4_000);
     const old = append(store, 'old', 'x'.repeat(200), { maxEvents: 100, maxAgeMs: 60_000 });
     for (let index = 0; index < 20; index++)
@@ -123,6 +123,28 @@ describe('HistoryStore', () => {
     assert.ok(stats.evictions > 0);
     const read = store.read('old', limits, old.position);
     assert.equal(!read.ok && read.reason, 'epoch_changed');
+  });
+
+  it('over the cap with many channels published in turn, keeps every channel and its newest events', () => {
+    const store = new HistoryStore(60_000);
+    const streamLimits = { maxEvents: 100, maxAgeMs: 60_000 };
+    const epochs = new Map<string, string>();
+    for (let round = 1; round <= 30; round++) {
+      for (let index = 0; index < 20; index++) {
+        const { position } = append(store, `c${index}`, 'p'.repeat(200), streamLimits);
+        if (round === 1) epochs.set(`c${index}`, position.epoch);
+        assert.equal(position.epoch, epochs.get(`c${index}`), 'no channel is thrown away and recreated');
+        assert.equal(position.serial, round);
+      }
+    }
+    assert.ok(store.stats().bytes <= 60_000);
+    for (let index = 0; index < 20; index++) {
+      const read = store.read(`c${index}`, streamLimits, null);
+      assert.ok(read.ok);
+      // About 76 entries of ~780 bytes fit in 60 KB: shared evenly, 3 or 4 per channel.
+      assert.ok(read.entries.length >= 3, `c${index} keeps ${read.entries.length} events`);
+      assert.equal(read.entries.at(-1)!.serial, 30, 'the newest event is kept');
+    }
   });
 
   it('trims the stream being written when it alone passes the cap', () => {

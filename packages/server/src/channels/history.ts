@@ -39,6 +39,9 @@ class Stream {
   head = 0;
   serial = 0;
   bytes = STREAM_OVERHEAD_BYTES;
+  /** Neighbours in recency order (least recently used first). */
+  older: Stream | null = null;
+  newer: Stream | null = null;
 
   constructor(
     readonly key: string,
@@ -68,18 +71,31 @@ class Stream {
   }
 }
 
-/** The JSON string (UTF-16 in memory) plus, once built, the frame that shares it. */
+/** The JSON string (one byte a character for ASCII in V8, two otherwise) plus, once built, its frame. */
 function entrySize(entry: HistoryEntry): number {
   return ENTRY_OVERHEAD_BYTES + entry.json.length * 3;
 }
 
+/**
+ * Epochs only need to differ between a stream and its recreation, here or after a restart: a random prefix per
+ * process and a counter do that without asking the kernel for randomness on every new channel.
+ */
+const EPOCH_PREFIX = randomBytes(6).toString('base64url');
+let epochCounter = 0;
+
 export function newEpoch(): string {
-  return randomBytes(6).toString('base64url');
+  epochCounter++;
+  return `${EPOCH_PREFIX}${epochCounter.toString(36)}`;
 }
 
 export class HistoryStore {
-  /** Map order is recency order: a touched stream is moved to the end; eviction takes from the front. */
   private readonly streams = new Map<string, Stream>();
+  /**
+   * Recency is a doubly linked list through the streams (least recently used first): moving a stream to the end
+   * and evicting from the front are O(1), and the Map is only read, never reordered.
+   */
+  private lru: Stream | null = null;
+  private mru: Stream | null = null;
   private totalBytes = 0;
   private evictions = 0;
 
@@ -154,13 +170,34 @@ export class HistoryStore {
   private touch(key: string): Stream {
     let stream = this.streams.get(key);
     if (stream) {
-      this.streams.delete(key);
-    } else {
-      stream = new Stream(key, newEpoch());
-      this.totalBytes += stream.bytes + key.length * 2;
+      if (stream !== this.mru) {
+        this.unlink(stream);
+        this.linkAsNewest(stream);
+      }
+      return stream;
     }
+    stream = new Stream(key, newEpoch());
+    this.totalBytes += stream.bytes + key.length * 2;
     this.streams.set(key, stream);
+    this.linkAsNewest(stream);
     return stream;
+  }
+
+  private linkAsNewest(stream: Stream): void {
+    stream.older = this.mru;
+    stream.newer = null;
+    if (this.mru) this.mru.newer = stream;
+    else this.lru = stream;
+    this.mru = stream;
+  }
+
+  private unlink(stream: Stream): void {
+    if (stream.older) stream.older.newer = stream.newer;
+    else this.lru = stream.newer;
+    if (stream.newer) stream.newer.older = stream.older;
+    else this.mru = stream.older;
+    stream.older = null;
+    stream.newer = null;
   }
 
   private expire(stream: Stream, maxAgeMs: number): void {
@@ -170,17 +207,26 @@ export class HistoryStore {
     }
   }
 
+  /**
+   * Beyond the memory cap, the least recently used stream gives up its oldest event, and a stream with no event
+   * left is forgotten (a later resume from it is reported as epoch_changed). Trimming events first, instead of
+   * evicting whole streams, keeps the newest events of every channel when many channels are published to in turn
+   * (whole-stream eviction would throw each stream away just before its next event).
+   */
   private enforceCap(keep: Stream): void {
-    for (const stream of this.streams.values()) {
-      if (this.totalBytes <= this.memoryCapBytes) return;
-      if (stream === keep) {
-        // The stream just written is the most recent; trim its own oldest entries before giving up.
-        while (this.totalBytes > this.memoryCapBytes && stream.size > 1)
-          this.totalBytes -= stream.dropOldest();
+    while (this.totalBytes > this.memoryCapBytes) {
+      const oldest = this.lru;
+      if (!oldest || oldest === keep) {
+        while (this.totalBytes > this.memoryCapBytes && keep.size > 1) this.totalBytes -= keep.dropOldest();
         return;
       }
-      this.streams.delete(stream.key);
-      this.totalBytes -= stream.bytes + stream.key.length * 2;
+      if (oldest.size > 0) {
+        this.totalBytes -= oldest.dropOldest();
+      } else {
+        this.unlink(oldest);
+        this.streams.delete(oldest.key);
+        this.totalBytes -= oldest.bytes + oldest.key.length * 2;
+      }
       this.evictions++;
     }
   }

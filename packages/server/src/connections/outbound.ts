@@ -57,7 +57,8 @@ export class Outbound {
 export function encodeTextFrame(text: string): Buffer {
   const length = Buffer.byteLength(text);
   const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
-  const frame = Buffer.allocUnsafe(headerLength + length);
+  // Not from the shared pool: a frame kept in history would otherwise pin a whole 8 KB pool slab.
+  const frame = Buffer.allocUnsafeSlow(headerLength + length);
   frame[0] = 0x81;
   if (length < 126) {
     frame[1] = length;
