@@ -1,7 +1,7 @@
 /**
  * The WebSocket transport: `/app/{key}?protocol=7`. `ws` does the handshake and parses inbound frames; outbound
- * frames are pre-built once per message (`Outbound.wsFrame`) and written straight to the TCP socket, several per
- * write when they queued up in the same event-loop turn (cork/uncork → one writev).
+ * frames are pre-built once per message (`Outbound.wsFrame`) and written straight to the TCP socket; frames that
+ * queued up in the same event-loop turn leave joined in one write, joined once for every socket that gets them.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -15,6 +15,29 @@ import { newSocketId } from '../connections/socket-id.js';
 import { type ConnectionErrorSpec, ConnectionErrors } from '../protocol/errors.js';
 import { MAX_INBOUND_FRAME_BYTES } from '../protocol/limits.js';
 import { errorMessage } from '../protocol/messages.js';
+
+/**
+ * The last batch written and its frames as one buffer. Every subscriber of the same channels is handed the same
+ * messages in the same turn, so the frames are joined once for all of them, and each socket gets one plain write
+ * (one buffer, no cork/writev bookkeeping per socket). Messages are compared by identity: an `Outbound` always
+ * encodes to the same frame.
+ */
+let lastBatch: Outbound[] = [];
+let lastBatchFrames: Buffer = Buffer.alloc(0);
+
+function framesOf(messages: Outbound[]): Buffer {
+  if (!sameMessages(messages, lastBatch)) {
+    lastBatch = messages.slice();
+    lastBatchFrames = Buffer.concat(messages.map((message) => message.wsFrame()));
+  }
+  return lastBatchFrames;
+}
+
+function sameMessages(a: Outbound[], b: Outbound[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
+  return true;
+}
 
 /**
  * `ws`'s socket, extended to be the connection's `Transport` itself and to hold typed back-references, so no
@@ -35,9 +58,7 @@ class PressRelaySocket extends WebSocket implements Transport {
       socket.write(messages.wsFrame());
       return;
     }
-    socket.cork();
-    for (const message of messages) socket.write(message.wsFrame());
-    socket.uncork();
+    socket.write(framesOf(messages));
   }
 
   bufferedBytes(): number {
