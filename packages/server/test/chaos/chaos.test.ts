@@ -51,6 +51,8 @@ interface Subscriber {
   received: Map<string, number[]>;
   /** Must end with exactly 1..N on every channel (PressRelay client, SSE), or only never repeat (pusher-js). */
   exact: boolean;
+  /** Notices a silently dead connection by itself (heartbeat watchdog), without waiting for TCP to reset it. */
+  watchdog: boolean;
   recoveryFailures: unknown[];
   /** Resolves once every channel is subscribed. */
   ready: Promise<unknown>;
@@ -120,6 +122,7 @@ function pressRelaySubscriber(transports: TransportName[] | undefined, index: nu
     name: `PressRelay client ${index} (${transports?.join() ?? 'auto'})`,
     received,
     exact: true,
+    watchdog: true,
     recoveryFailures,
     ready: Promise.all(ready),
     async clientDrop() {
@@ -157,6 +160,7 @@ function sseSubscriber(index: number): Subscriber {
     name: `bare EventSource ${index}`,
     received,
     exact: true,
+    watchdog: false,
     recoveryFailures: [],
     ready,
     async clientDrop() {
@@ -193,6 +197,7 @@ function pusherJsSubscriber(kind: 'ws' | 'xhr_streaming' | 'xhr_polling'): Subsc
     name: `pusher-js ${kind}`,
     received,
     exact: false,
+    watchdog: true,
     recoveryFailures: [],
     ready: Promise.all(ready),
     async clientDrop() {
@@ -282,16 +287,23 @@ test(`chaos: ${EVENTS_PER_CHANNEL * CHANNELS.length} events on ${CHANNELS.length
   const expected = Array.from({ length: EVENTS_PER_CHANNEL }, (_, index) => index + 1);
   const complete = (subscriber: Subscriber) =>
     [...subscriber.received.values()].every((list) => list.length >= EVENTS_PER_CHANNEL);
-  await waitFor(
-    () => subscribers.filter((subscriber) => subscriber.exact).every(complete),
-    'every PressRelay and SSE subscriber to catch up',
-    60_000,
-  ).catch((error: Error) => {
-    const status = subscribers.map(
-      (s) => `${s.name}: ${[...s.received.values()].map((list) => list.length).join('/')}`,
+  const catchUp = (who: (subscriber: Subscriber) => boolean, what: string) =>
+    waitFor(() => subscribers.filter((s) => s.exact && who(s)).every(complete), what, 60_000).catch(
+      (error: Error) => {
+        const status = subscribers.map(
+          (s) => `${s.name}: ${[...s.received.values()].map((list) => list.length).join('/')}`,
+        );
+        throw new Error(
+          `${error.message} (seed ${SEED})\n${status.join('\n')}\nchaos: ${actions.join(', ')}`,
+        );
+      },
     );
-    throw new Error(`${error.message} (seed ${SEED})\n${status.join('\n')}\nchaos: ${actions.join(', ')}`);
-  });
+  // Connections still black-holed stay dead until TCP gives up on them. Clients with a heartbeat watchdog must
+  // catch up without that; a bare EventSource has none, so it is given the reset TCP would eventually deliver.
+  await catchUp((s) => s.watchdog, 'every PressRelay subscriber to catch up by itself');
+  const reset = proxy.resetBlackholed();
+  if (reset > 0) actions.push(`TCP resets ${reset} black-holed connection(s)`);
+  await catchUp(() => true, 'every PressRelay and SSE subscriber to catch up');
   await sleep(500);
 
   const context = `seed ${SEED}; chaos: ${actions.join(', ')}`;

@@ -24,6 +24,11 @@ export interface TcpProxy {
   block(pattern: RegExp | null): void;
   /** Open connections stay open but carry nothing any more, either way (a silently dead network path). */
   blackhole(): void;
+  /**
+   * Resets the black-holed connections, as TCP eventually does when its retransmissions time out; returns how many.
+   * A client without a heartbeat watchdog of its own (a bare `EventSource`) only notices a dead path then.
+   */
+  resetBlackholed(): number;
   /** Points new connections at another port (a restarted server). */
   retarget(port: number): void;
   close(): Promise<void>;
@@ -31,8 +36,7 @@ export interface TcpProxy {
 
 export async function startProxy(targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
-  const pairs = new Set<{ silent: boolean }>();
-  const connections = new Set<[Socket, Socket]>();
+  const connections = new Map<[Socket, Socket], { silent: boolean }>();
   let refusing = false;
   let blocked: RegExp | null = null;
   let target = targetPort;
@@ -52,14 +56,12 @@ export async function startProxy(targetPort: number): Promise<TcpProxy> {
       const upstream = connect(target, '127.0.0.1');
       const pair = { silent: false };
       const ends: [Socket, Socket] = [client, upstream];
-      pairs.add(pair);
-      connections.add(ends);
+      connections.set(ends, pair);
       for (const socket of [client, upstream]) {
         sockets.add(socket);
         socket.on('error', () => {});
         socket.on('close', () => {
           sockets.delete(socket);
-          pairs.delete(pair);
           connections.delete(ends);
           client.destroy();
           upstream.destroy();
@@ -87,7 +89,7 @@ export async function startProxy(targetPort: number): Promise<TcpProxy> {
     url: `http://127.0.0.1:${port}`,
     drop,
     dropRandom: (random = Math.random) => {
-      const all = [...connections];
+      const all = [...connections.keys()];
       const chosen = all[Math.floor(random() * all.length)];
       if (!chosen) return false;
       for (const socket of chosen) socket.destroy();
@@ -98,7 +100,16 @@ export async function startProxy(targetPort: number): Promise<TcpProxy> {
       refusing = value;
     },
     blackhole: () => {
-      for (const pair of pairs) pair.silent = true;
+      for (const pair of connections.values()) pair.silent = true;
+    },
+    resetBlackholed: () => {
+      let reset = 0;
+      for (const [ends, pair] of connections) {
+        if (!pair.silent) continue;
+        for (const socket of ends) socket.destroy();
+        reset++;
+      }
+      return reset;
     },
     block: (pattern) => {
       blocked = pattern;
