@@ -11,6 +11,15 @@ import type { ChannelSpread } from '../load/protocol.js';
 import type { Publisher, PublishResult } from '../load/publisher.js';
 import type { PoolReport, SubscriberPool } from '../load/subscribers.js';
 
+/**
+ * Saturation never allows fewer events than this in flight. The message window alone (100,000 messages) left
+ * only 10 events at N=10,000: about one publisher round of 8 requests plus a credit round trip, so no server
+ * could ever find more than a few events queued per socket, and batching, the thing a fan-out server does under
+ * load, was capped by the load generator (servers at 80-90% CPU, waiting for credit). 50 events is a burst of
+ * publishes on a busy site; at N=1,000 the message window (100 events) is already above it.
+ */
+export const MIN_WINDOW_EVENTS = 50;
+
 export interface PhaseSpec {
   mode: 'saturate' | 'rate';
   /** Events per second (rate mode). */
@@ -51,7 +60,7 @@ export async function runPhase(
   const meter = startLoadMeter(serverPid);
   const window =
     spec.mode === 'saturate'
-      ? Math.max(2, Math.ceil((spec.windowMessages ?? 100000) / spec.messagesPerEvent))
+      ? Math.max(MIN_WINDOW_EVENTS, Math.ceil((spec.windowMessages ?? 100000) / spec.messagesPerEvent))
       : undefined;
   pool.onProgress =
     spec.mode === 'saturate'

@@ -12,6 +12,7 @@ import { addressesFor, freshAddresses } from '../lib/addresses.js';
 import { sleep } from '../lib/clock.js';
 import { request, send } from '../lib/ipc.js';
 import { forkTs, stopChild } from '../lib/processes.js';
+import { startConnectProbe } from '../load/connect-probe.js';
 import type { ConnectCommand, ConnectedReport } from '../load/protocol.js';
 import { Publisher } from '../load/publisher.js';
 import type { ResumeCommand, ResumedReport } from '../load/recovery-worker.js';
@@ -25,6 +26,8 @@ const MISSED = 100;
 const LIVE_SUBSCRIBERS = 100;
 const LIVE_RATE = 50;
 const WORKERS = 2;
+/** A fresh connection is opened this often during the burst (`GET /ready` timed from connect to response). */
+const PROBE_INTERVAL_MS = 20;
 
 function recoveryCase(): BenchCase {
   const caseName = `${RECOVERING} × ${MISSED} missed`;
@@ -92,6 +95,17 @@ function recoveryCase(): BenchCase {
           perEvent: 1,
           payloadBytes: PAYLOAD_BYTES,
         });
+        // The live publisher's keep-alive connections are open before the burst, as a running publisher's are:
+        // without this its agent opens a connection mid-burst now and then, and that connection waits in the
+        // accept queue behind the reconnecting clients (measured on its own below, "new connection").
+        await livePublisher.publish({
+          mode: 'saturate',
+          events: 8,
+          maxMs: 5000,
+          channels: { prefix: 'live', offset: 0, count: 1 },
+          perEvent: 1,
+          payloadBytes: PAYLOAD_BYTES,
+        });
         await live.reset();
         const liveRun = livePublisher.publish({
           mode: 'rate',
@@ -105,7 +119,9 @@ function recoveryCase(): BenchCase {
         await sleep(1000); // live stream steady before the burst
         const before = await live.report();
         await live.reset();
-        const resumed = await Promise.all(
+        await handle.eventLoopMaxDelayMs?.(); // starts the server's measurement window at the burst
+        const probe = startConnectProbe(handle.httpUrl, freshAddresses(1, 1)[0]![0]!, PROBE_INTERVAL_MS, 100);
+        const resumedAll = Promise.all(
           workers.map((w, i) => {
             const command: ResumeCommand = {
               type: 'resume',
@@ -115,9 +131,12 @@ function recoveryCase(): BenchCase {
             return request<ResumedReport>(w, command, 'resumed', 45000);
           }),
         );
-        await liveRun;
+        const resumed = await resumedAll;
+        const newConnections = await probe.stop();
+        const liveStream = await liveRun;
         await sleep(100);
         const liveReport = await live.report();
+        const serverLoopMax = (await handle.eventLoopMaxDelayMs?.()) ?? null;
 
         const total = (
           key: 'subscribed' | 'recovered' | 'announced' | 'events' | 'gaps' | 'duplicates' | 'complete',
@@ -161,10 +180,24 @@ function recoveryCase(): BenchCase {
         m.add('live latency p50 before', 'ms', 'lower', normal);
         m.add('live latency p99 during', 'ms', 'lower', liveReport.latency.quantile(0.99));
         m.add('live latency max during', 'ms', 'lower', worst);
+        // Where the worst live delay came from: the server's event loop, or the way in (the live publisher's
+        // request and its response) or out (the TCP path to the live subscribers).
+        m.add('server event-loop delay max', 'ms', 'lower', serverLoopMax);
+        m.add('live publish request max', 'ms', 'lower', liveStream.http.quantile(1));
+        m.add(
+          'new connection during burst p50',
+          'ms',
+          'lower',
+          newConnections.latency.quantile(0.5),
+          newConnections.failed ? `${newConnections.failed} probes failed` : undefined,
+        );
+        m.add('new connection during burst max', 'ms', 'lower', newConnections.latency.quantile(1));
         ctx.log(
           `    ${total('recovered')}/${subscribed} recovered ${total('events')} events in ` +
             `${completeAt !== null ? (completeAt - started).toFixed(0) : '∞'} ms; live blocked ${blocked?.toFixed(1)} ms ` +
-            `(max ${worst?.toFixed(1)} ms during, p50 ${normal.toFixed(1)} ms before), gap stall ${stall.toFixed(1)} ms${notes.length ? ` (${notes.join('; ')})` : ''}`,
+            `(max ${worst?.toFixed(1)} ms during, p50 ${normal.toFixed(1)} ms before), gap stall ${stall.toFixed(1)} ms, ` +
+            `server loop delay max ${serverLoopMax?.toFixed(1)} ms, live publish request max ${liveStream.http.quantile(1)?.toFixed(1)} ms, ` +
+            `new connection p50 ${newConnections.latency.quantile(0.5)?.toFixed(1)} / max ${newConnections.latency.quantile(1)?.toFixed(1)} ms${notes.length ? ` (${notes.join('; ')})` : ''}`,
         );
         return m.out;
       } finally {

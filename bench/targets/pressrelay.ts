@@ -39,6 +39,12 @@ export function pressRelayTarget(
           if (!res?.ok) return null;
           return metricValue(await res.text(), 'nodejs_heap_size_used_bytes');
         },
+        async eventLoopMaxDelayMs() {
+          const res = await fetch(`${server.url}/metrics`).catch(() => null);
+          if (!res?.ok) return null;
+          const seconds = metricValue(await res.text(), 'nodejs_eventloop_lag_max_seconds');
+          return seconds === null ? null : seconds * 1000;
+        },
         async stop() {
           await server.stop();
         },

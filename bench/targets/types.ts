@@ -11,6 +11,11 @@ export interface TargetHandle {
   app: AppCredentials;
   /** V8 heap in use, in bytes, read without stopping the server; null if the target cannot say. */
   heapUsedBytes(): Promise<number | null>;
+  /**
+   * The longest event-loop delay (ms) since the previous call, where the target measures it (PressRelay: prom-client's
+   * `nodejs_eventloop_lag_max_seconds`, reset on every scrape); absent for targets that cannot say.
+   */
+  eventLoopMaxDelayMs?(): Promise<number | null>;
   stop(): Promise<void>;
 }
 

@@ -37,6 +37,14 @@ import { HttpTransports } from './transports/http-routes.js';
 import { WebSocketEndpoint } from './transports/websocket.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
 
+/**
+ * Connections the kernel may hold completed but not yet accepted (capped by `net.core.somaxconn`). The libuv in
+ * Node 20 accepts one connection per event-loop iteration, so while turns are busy a reconnect storm queues up:
+ * 230 of 1,000 reconnecting clients waited at once in the recovery bench (docs/benchmarks.md). Past Node's default
+ * of 511 the kernel drops handshakes, and each dropped client waits a SYN retransmission (1 s, then 3 s).
+ */
+const LISTEN_BACKLOG = 4096;
+
 export interface Address {
   host: string;
   port: number;
@@ -136,7 +144,7 @@ export class PressRelayServer {
     this.stopLiveness = startLiveness(this.services, this.hub);
     await new Promise<void>((resolve, reject) => {
       this.http.once('error', reject);
-      this.http.listen(this.config.port, this.config.host, () => {
+      this.http.listen({ port: this.config.port, host: this.config.host, backlog: LISTEN_BACKLOG }, () => {
         this.http.off('error', reject);
         resolve();
       });
