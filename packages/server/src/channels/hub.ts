@@ -9,11 +9,20 @@ import type { Connection } from '../connections/connection.js';
 import type { Outbound } from '../connections/outbound.js';
 import type { ChannelType } from '../protocol/channels.js';
 import { channelType } from '../protocol/channels.js';
+import type { Position } from '../protocol/positions.js';
 
 export class LocalChannel {
   readonly subscribers = new Set<Connection>();
   /** Connections subscribing right now, with the live messages that arrived meanwhile. */
   recovering: Map<Connection, Outbound[]> | null = null;
+  /**
+   * Subscribed connections that were sent history further than this node's live feed has reached (with Redis the
+   * history read can run ahead of the pub/sub feed), with the position they hold: live messages up to it are
+   * skipped for them, and the first newer one makes them ordinary subscribers.
+   */
+  catchingUp: Map<Connection, Position> | null = null;
+  /** The position of the newest message delivered here, if any. */
+  lastPosition: Position | null = null;
   readonly type: ChannelType;
 
   constructor(readonly name: string) {
@@ -21,7 +30,7 @@ export class LocalChannel {
   }
 
   get size(): number {
-    return this.subscribers.size + (this.recovering?.size ?? 0);
+    return this.subscribers.size + (this.recovering?.size ?? 0) + (this.catchingUp?.size ?? 0);
   }
 }
 
@@ -57,6 +66,8 @@ export class Hub {
         if (connection.socketId !== exclude) buffered.push(message);
       }
     }
+    if (channel.catchingUp) count += deliverCatchingUp(channel, channel.catchingUp, message);
+    if (message.position) channel.lastPosition = message.position;
     if (count > 0) this.onDelivered(count);
     return count;
   }
@@ -96,16 +107,32 @@ export class Hub {
     return { channel, first };
   }
 
-  /** Ends the recovering state: returns the live messages buffered meanwhile; the connection is now live. */
-  completeSubscribe(connection: Connection, channel: LocalChannel): Outbound[] {
+  /**
+   * Ends the recovering state of a connection that has been sent the channel's history up to `held`. Returns the
+   * live messages buffered meanwhile that are newer than that, in order. The connection is live from then on; if
+   * this node's live feed has not yet passed `held`, it waits in `catchingUp` so it never gets an event twice.
+   */
+  completeSubscribe(connection: Connection, channel: LocalChannel, held?: Position): Outbound[] {
     const buffered = channel.recovering?.get(connection) ?? [];
     channel.recovering?.delete(connection);
     if (channel.recovering?.size === 0) channel.recovering = null;
-    if (!connection.closed) {
-      channel.subscribers.add(connection);
-      this.subscriptionCount++;
+    let through = held;
+    const newer: Outbound[] = [];
+    for (const message of buffered) {
+      const position = message.position;
+      if (position && through && isAtOrBefore(position, through)) continue;
+      if (position) through = position;
+      newer.push(message);
     }
-    return buffered;
+    if (connection.closed) return newer;
+    this.subscriptionCount++;
+    if (through && !reached(channel.lastPosition, through)) {
+      channel.catchingUp ??= new Map();
+      channel.catchingUp.set(connection, through);
+    } else {
+      channel.subscribers.add(connection);
+    }
+    return newer;
   }
 
   /** Removes a subscriber; returns true when the node has no local subscriber of the channel left. */
@@ -114,6 +141,8 @@ export class Hub {
     const channel = app?.channels.get(channelName);
     if (!app || !channel) return false;
     if (channel.subscribers.delete(connection)) this.subscriptionCount--;
+    else if (channel.catchingUp?.delete(connection)) this.subscriptionCount--;
+    if (channel.catchingUp?.size === 0) channel.catchingUp = null;
     channel.recovering?.delete(connection);
     if (channel.recovering?.size === 0) channel.recovering = null;
     if (channel.size > 0) return false;
@@ -168,6 +197,36 @@ export class Hub {
 }
 
 const EMPTY: ReadonlySet<Connection> = new Set();
+
+/** Delivers to the catching-up connections what they do not hold yet; returns how many were sent to. */
+function deliverCatchingUp(
+  channel: LocalChannel,
+  catchingUp: Map<Connection, Position>,
+  message: Outbound,
+): number {
+  const position = message.position;
+  let count = 0;
+  for (const [connection, held] of catchingUp) {
+    if (connection.socketId === message.excludeSocketId) continue;
+    if (position && isAtOrBefore(position, held)) continue;
+    connection.send(message);
+    count++;
+    if (!position) continue;
+    catchingUp.delete(connection);
+    channel.subscribers.add(connection);
+  }
+  if (catchingUp.size === 0) channel.catchingUp = null;
+  return count;
+}
+
+function isAtOrBefore(position: Position, held: Position): boolean {
+  return position.epoch === held.epoch && position.serial <= held.serial;
+}
+
+/** Whether the feed at `last` has delivered `held` (a new epoch counts as past it). */
+function reached(last: Position | null, held: Position): boolean {
+  return last !== null && (last.epoch !== held.epoch || last.serial >= held.serial);
+}
 
 function addToIndex(index: Map<string, Set<Connection>>, key: string, connection: Connection): void {
   let set = index.get(key);

@@ -33,7 +33,11 @@ export function announceVacated(services: Services, app: AppConfig, channel: str
 export function resetChannel(services: Services, appId: string, channel: string): void {
   const local = services.hub.localChannel(appId, channel);
   if (!local) return;
-  reset(services, [...local.subscribers, ...(local.recovering?.keys() ?? [])]);
+  reset(services, [
+    ...local.subscribers,
+    ...(local.recovering?.keys() ?? []),
+    ...(local.catchingUp?.keys() ?? []),
+  ]);
 }
 
 export function resetConnections(services: Services): void {

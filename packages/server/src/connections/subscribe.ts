@@ -142,11 +142,7 @@ async function start(
       entry.message ??= new Outbound(entry.json, { epoch, serial: entry.serial }, channel);
       connection.send(entry.message);
     }
-    let lastSerial = read.position.serial;
-    for (const message of services.hub.completeSubscribe(connection, local)) {
-      const position = message.position;
-      if (position && position.epoch === epoch && position.serial <= lastSerial) continue;
-      if (position) lastSerial = position.serial;
+    for (const message of services.hub.completeSubscribe(connection, local, read.position)) {
       connection.send(message);
     }
     // Write now, inside the budgeted job, so the cost of a large replay counts against this turn's budget.
