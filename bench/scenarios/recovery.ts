@@ -121,7 +121,7 @@ function recoveryCase(): BenchCase {
         await live.reset();
         await handle.eventLoopMaxDelayMs?.(); // starts the server's measurement window at the burst
         const probe = startConnectProbe(handle.httpUrl, freshAddresses(1, 1)[0]![0]!, PROBE_INTERVAL_MS, 100);
-        const resumedAll = Promise.all(
+        const resumed = await Promise.all(
           workers.map((w, i) => {
             const command: ResumeCommand = {
               type: 'resume',
@@ -131,7 +131,6 @@ function recoveryCase(): BenchCase {
             return request<ResumedReport>(w, command, 'resumed', 45000);
           }),
         );
-        const resumed = await resumedAll;
         const newConnections = await probe.stop();
         const liveStream = await liveRun;
         await sleep(100);

@@ -13,6 +13,13 @@ export function metricValue(text: string, name: string): number | null {
   return match ? Number(match[1]) : null;
 }
 
+/** One sample from the server's `/metrics`, or null if it cannot be read. */
+async function readMetric(serverUrl: string, name: string): Promise<number | null> {
+  const res = await fetch(`${serverUrl}/metrics`).catch(() => null);
+  if (!res?.ok) return null;
+  return metricValue(await res.text(), name);
+}
+
 export function pressRelayTarget(
   serverCpus: string | null,
   env: Record<string, string> = {},
@@ -34,15 +41,9 @@ export function pressRelayTarget(
         httpUrl: server.url,
         wsUrl: server.wsUrl,
         app: server.app,
-        async heapUsedBytes() {
-          const res = await fetch(`${server.url}/metrics`).catch(() => null);
-          if (!res?.ok) return null;
-          return metricValue(await res.text(), 'nodejs_heap_size_used_bytes');
-        },
+        heapUsedBytes: () => readMetric(server.url, 'nodejs_heap_size_used_bytes'),
         async eventLoopMaxDelayMs() {
-          const res = await fetch(`${server.url}/metrics`).catch(() => null);
-          if (!res?.ok) return null;
-          const seconds = metricValue(await res.text(), 'nodejs_eventloop_lag_max_seconds');
+          const seconds = await readMetric(server.url, 'nodejs_eventloop_lag_max_seconds');
           return seconds === null ? null : seconds * 1000;
         },
         async stop() {

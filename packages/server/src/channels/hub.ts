@@ -112,7 +112,7 @@ export class Hub {
    * live messages buffered meanwhile that are newer than that, in order. The connection is live from then on; if
    * this node's live feed has not yet passed `held`, it waits in `catchingUp` so it never gets an event twice.
    */
-  completeSubscribe(connection: Connection, channel: LocalChannel, held?: Position): Outbound[] {
+  completeSubscribe(connection: Connection, channel: LocalChannel, held: Position): Outbound[] {
     const buffered = channel.recovering?.get(connection) ?? [];
     channel.recovering?.delete(connection);
     if (channel.recovering?.size === 0) channel.recovering = null;
@@ -120,13 +120,13 @@ export class Hub {
     const newer: Outbound[] = [];
     for (const message of buffered) {
       const position = message.position;
-      if (position && through && isAtOrBefore(position, through)) continue;
+      if (position && isAtOrBefore(position, through)) continue;
       if (position) through = position;
       newer.push(message);
     }
     if (connection.closed) return newer;
     this.subscriptionCount++;
-    if (through && !reached(channel.lastPosition, through)) {
+    if (!reached(channel.lastPosition, through)) {
       channel.catchingUp ??= new Map();
       channel.catchingUp.set(connection, through);
     } else {
